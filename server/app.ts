@@ -1,0 +1,97 @@
+// The HTTP application: security headers, request ids and logs, sessions, CSRF, the
+// domain routers (each declaring who may call each route), the SPA, and one error handler.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import express from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import type { AppContext } from "./lib/context.js";
+import { mount, PUBLIC, SecureRouter } from "./lib/http/access.js";
+import { requestIdFor } from "./lib/http/request-id.js";
+import { errorHandler, notFound } from "./lib/http/error-handler.js";
+import { sessionMiddleware, sessionTimeouts } from "./lib/auth/session.js";
+import { csrfProtection } from "./lib/auth/csrf.js";
+import { createPassport } from "./modules/auth/passport.js";
+import { authRoutes } from "./modules/auth/routes.js";
+import { healthRoutes } from "./modules/health/routes.js";
+import { userRoutes } from "./modules/users/routes.js";
+import { examRoutes } from "./modules/exams/routes.js";
+import { systemRoutes } from "./modules/system/routes.js";
+
+function securityHeaders(ctx: AppContext) {
+  const production = ctx.config.production;
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:", "blob:"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(production ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: production ? { maxAge: 31536000, includeSubDomains: true } : false,
+  });
+}
+
+function spaRoutes(webDist: string): SecureRouter {
+  const routes = new SecureRouter();
+  const index = path.join(webDist, "index.html");
+  // Client-side routes: any non-API GET serves the SPA, which shows its own 404 page.
+  routes.get("/{*path}", PUBLIC, (_req, res) => {
+    res.setHeader("Cache-Control", "no-cache");
+    res.sendFile(index);
+  });
+  return routes;
+}
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", ctx.config.TRUST_PROXY);
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req, res) => {
+        const id = requestIdFor(req);
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      // Method, path and status only: no query strings, headers, cookies or client addresses.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url?.startsWith("/api/health") ?? false },
+    }),
+  );
+  app.use(securityHeaders(ctx));
+  mount(app, "/api/health", healthRoutes(ctx));
+
+  const passport = createPassport(ctx.db);
+  app.use("/api", express.json({ limit: "1mb" }));
+  app.use("/api", sessionMiddleware(ctx.config, ctx.pool), sessionTimeouts(ctx.config));
+  app.use("/api", passport.initialize(), passport.session());
+  app.use("/api", csrfProtection);
+  mount(app, "/api/auth", authRoutes(ctx, passport));
+  mount(app, "/api/users", userRoutes(ctx));
+  mount(app, "/api/exams", examRoutes(ctx));
+  mount(app, "/api/system", systemRoutes(ctx));
+  app.use("/api", notFound);
+
+  const webDist = path.resolve(ctx.config.WEB_DIST_DIR);
+  if (existsSync(path.join(webDist, "index.html"))) {
+    app.use(express.static(webDist, { index: false, maxAge: "1h" }));
+    mount(app, "/", spaRoutes(webDist));
+  }
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

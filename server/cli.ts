@@ -1,0 +1,73 @@
+// Operations from the command line: `npm run korrigo -- <command> [options]`.
+import { parseArgs } from "node:util";
+import { loadConfigOrExit } from "./lib/config.js";
+import { createDb, createPool } from "./lib/db.js";
+import { ensureDatabase, migrate } from "./lib/database.js";
+import { unreachableServices } from "./lib/services-check.js";
+import { hashSecret } from "./lib/auth/secrets.js";
+import { formatDemoLogins, randomString, seedDemo } from "./cli/demo.js";
+
+const HELP = `Usage: npm run korrigo -- <command>
+
+Commands:
+  check-services              check that PostgreSQL and Redis answer
+  migrate                     create the database if needed and apply migrations
+  seed-demo                   create the demo school if the database is empty
+  reset-password --email E    give a staff account a new random password (printed once)
+`;
+
+async function withDb<T>(url: string, run: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+  const pool = createPool(url, 2);
+  const db = createDb(pool);
+  try {
+    return await run(db);
+  } finally {
+    await db.$disconnect();
+    await pool.end();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadConfigOrExit();
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { email: { type: "string" } } });
+  switch (positionals[0]) {
+    case "check-services": {
+      const problems = await unreachableServices(config.DATABASE_URL, config.REDIS_URL);
+      problems.forEach((p) => console.error(p));
+      return problems.length ? 1 : 0;
+    }
+    case "migrate":
+      await ensureDatabase(config.DATABASE_URL);
+      await migrate(config.DATABASE_URL);
+      return 0;
+    case "seed-demo": {
+      const logins = await withDb(config.DATABASE_URL, seedDemo);
+      process.stdout.write(logins ? formatDemoLogins(logins) : "The database already has a school: nothing seeded.\n");
+      return 0;
+    }
+    case "reset-password": {
+      if (!values.email) throw new Error("reset-password needs --email");
+      const password = randomString(16);
+      const email = values.email.trim().toLowerCase();
+      const passwordHash = await hashSecret(password);
+      const updated = await withDb(config.DATABASE_URL, (db) => db.user.updateMany({ where: { email }, data: { passwordHash, passwordChangedAt: new Date() } }));
+      if (updated.count === 0) {
+        console.error(`No staff account with the e-mail ${email}.`);
+        return 1;
+      }
+      process.stdout.write(`New password for ${email}: ${password}\n`);
+      return 0;
+    }
+    default:
+      process.stdout.write(HELP);
+      return positionals[0] ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`korrigo: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,112 @@
+// The environment, parsed once. Development gets safe local defaults; production refuses
+// to start on settings that would expose students' data (see productionProblems).
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+
+const DEV_SESSION_SECRET = "korrigo-development-only-session-secret-do-not-use";
+const WEAK_DB_PASSWORDS = new Set(["", "postgres", "password", "korrigo", "changeme", "secret", "admin", "root"]);
+
+function readPackageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync("package.json", "utf8")) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+const packageVersion = readPackageVersion();
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  PUBLIC_URL: z.url().default("http://localhost:8080"),
+  DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/korrigo"),
+  REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+  REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default("korrigo"),
+  SESSION_SECRET: z.string().optional(),
+  COOKIE_SECURE: bool.optional(),
+  TRUST_PROXY: z.string().default("false"),
+  DATA_DIR: z.string().default("./data"),
+  WEB_DIST_DIR: z.string().default("./web/dist"),
+  MIGRATIONS_DIR: z.string().default("./prisma/migrations"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(240),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(availableParallelism()),
+  WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(5),
+  APP_VERSION: z.string().default(packageVersion),
+  GIT_COMMIT: z.string().default("unknown"),
+});
+
+export type Config = ReturnType<typeof finish>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.join("\n")}`);
+  }
+}
+
+function finish(env: z.infer<typeof schema>) {
+  const production = env.NODE_ENV === "production";
+  return {
+    ...env,
+    production,
+    SESSION_SECRET: env.SESSION_SECRET ?? (production ? "" : DEV_SESSION_SECRET),
+    COOKIE_SECURE: env.COOKIE_SECURE ?? production,
+    TRUST_PROXY: parseTrustProxy(env.TRUST_PROXY),
+  };
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === "true" || value === "false") return value === "true";
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function productionProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (Buffer.byteLength(config.SESSION_SECRET) < 32) {
+    problems.push("SESSION_SECRET must be set to at least 32 random bytes (e.g. `openssl rand -base64 48`).");
+  }
+  const dbPassword = decodeURIComponent(new URL(config.DATABASE_URL).password);
+  if (WEAK_DB_PASSWORDS.has(dbPassword.toLowerCase())) {
+    problems.push("DATABASE_URL uses an empty or default database password; set a strong one.");
+  }
+  if (new URL(config.PUBLIC_URL).protocol !== "https:") {
+    problems.push("PUBLIC_URL must be an https:// address in production.");
+  }
+  if (!config.COOKIE_SECURE) {
+    problems.push("COOKIE_SECURE must not be false in production: session cookies must be Secure.");
+  }
+  return problems;
+}
+
+/** Parses the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const config = finish(parsed.data);
+  const problems = config.production ? productionProblems(config) : [];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** For process entry points: print one line per problem and exit non-zero. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(`korrigo: configuration: ${problem}`);
+    process.exit(78);
+  }
+}

@@ -1,0 +1,67 @@
+// Domain errors. One middleware (server/lib/http/error-handler.ts) maps them to HTTP;
+// messages are French because they are shown to the people using Korrigo.
+
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidError extends DomainError {
+  readonly status = 400;
+  constructor(message = "La requête est invalide.", details?: unknown, code = "VALIDATION_FAILED") {
+    super(code, message, details);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly status = 401;
+  constructor(message = "Vous devez être connecté.", code = "UNAUTHENTICATED") {
+    super(code, message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  constructor(message = "Accès refusé.", code = "FORBIDDEN") {
+    super(code, message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+  constructor(message = "Ressource introuvable.", code = "NOT_FOUND") {
+    super(code, message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly status = 409;
+  constructor(message: string, code = "CONFLICT", details?: unknown) {
+    super(code, message, details);
+  }
+}
+
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    code = "TOO_MANY_ATTEMPTS",
+  ) {
+    super(code, message);
+  }
+}
+
+export class UnavailableError extends DomainError {
+  readonly status = 503;
+  constructor(message: string, code = "UNAVAILABLE", details?: unknown) {
+    super(code, message, details);
+  }
+}

@@ -1,0 +1,62 @@
+// Enqueueing side of the job registry (BullMQ). The worker side lives in server/worker/.
+import { Queue, QueueEvents, type JobsOptions } from "bullmq";
+import type { Redis } from "./redis.js";
+import { JOB_QUEUE, QUEUES, type JobName, type JobPayload, type JobResult, type QueueName } from "./jobs.js";
+
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: "exponential", delay: 2000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export class JobQueues {
+  private readonly queues: Map<QueueName, Queue>;
+  private readonly events = new Map<QueueName, QueueEvents>();
+  private readonly blockingConnections: Redis[] = [];
+
+  /** `blockingConnection` makes the dedicated connections QueueEvents needs (BullMQ requires maxRetriesPerRequest: null). */
+  constructor(
+    connection: Redis,
+    private readonly prefix: string,
+    private readonly blockingConnection: () => Redis,
+  ) {
+    this.queues = new Map(QUEUES.map((name) => [name, new Queue(name, { connection, prefix })]));
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: JobsOptions = {}) {
+    return this.queue(JOB_QUEUE[name]).add(name, payload, { ...DEFAULT_JOB_OPTIONS, ...options });
+  }
+
+  /** Enqueues a job and waits for its result; rejects after `timeoutMs`. */
+  async run<N extends JobName>(name: N, payload: JobPayload<N>, timeoutMs: number): Promise<JobResult<N>> {
+    const queueName = JOB_QUEUE[name];
+    const events = await this.queueEvents(queueName);
+    const job = await this.enqueue(name, payload, { attempts: 1, removeOnComplete: true, removeOnFail: true });
+    return (await job.waitUntilFinished(events, timeoutMs)) as JobResult<N>;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.events.values()].map((e) => e.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.blockingConnections.forEach((c) => c.disconnect());
+  }
+
+  private queue(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`Unknown queue ${name}`);
+    return queue;
+  }
+
+  private async queueEvents(name: QueueName): Promise<QueueEvents> {
+    let events = this.events.get(name);
+    if (!events) {
+      const connection = this.blockingConnection();
+      this.blockingConnections.push(connection);
+      events = new QueueEvents(name, { connection, prefix: this.prefix });
+      this.events.set(name, events);
+      await events.waitUntilReady();
+    }
+    return events;
+  }
+}

@@ -1,0 +1,13 @@
+// Redis connections. BullMQ workers need `maxRetriesPerRequest: null`; request paths keep
+// the default so that a Redis outage fails a request instead of hanging it.
+import { Redis } from "ioredis";
+
+export function createRedis(url: string, options: { forWorker?: boolean } = {}): Redis {
+  return new Redis(url, {
+    lazyConnect: false,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: options.forWorker ? null : 2,
+  });
+}
+
+export type { Redis };

@@ -1,0 +1,49 @@
+// Before starting: can we reach PostgreSQL and Redis? One clear sentence for each that we cannot.
+import pg from "pg";
+import { Redis } from "ioredis";
+import { withDatabase } from "./database.js";
+
+function where(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol.startsWith("redis") ? 6379 : 5432)}`;
+}
+
+async function checkPostgres(url: string): Promise<string | null> {
+  // The maintenance database: ours may not have been created yet.
+  const client = new pg.Client({ connectionString: withDatabase(url, "postgres"), connectionTimeoutMillis: 3000 });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return null;
+  } catch (error) {
+    return (
+      `PostgreSQL is not reachable at ${where(url)} (${(error as Error).message}). ` +
+      "Start it (`pg_ctlcluster --skip-systemctl-redirect 15 main start`, or `docker compose up -d db redis`) or set DATABASE_URL."
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function checkRedis(url: string): Promise<string | null> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return null;
+  } catch (error) {
+    return (
+      `Redis is not reachable at ${where(url)} (${(error as Error).message}). ` +
+      'Start it (`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`, or `docker compose up -d db redis`) or set REDIS_URL.'
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** One sentence per unreachable service; empty when both answer. */
+export async function unreachableServices(databaseUrl: string, redisUrl: string): Promise<string[]> {
+  const problems = await Promise.all([checkPostgres(databaseUrl), checkRedis(redisUrl)]);
+  return problems.filter((p): p is string => p !== null);
+}

@@ -1,0 +1,81 @@
+// Authentication rules: credential checks (with audit), principal loading, password change.
+import type { Db } from "../../lib/db.js";
+import { audit, type RequestMeta } from "../../lib/audit.js";
+import { InvalidError, UnauthenticatedError } from "../../lib/errors.js";
+import type { Principal, StaffPrincipal, StudentPrincipal } from "../../lib/auth/principal.js";
+import { hashSecret, passwordProblem, verifyDecoy, verifySecret } from "../../lib/auth/secrets.js";
+import type { PrincipalRef } from "./schemas.js";
+
+export const invalidCredentials = () =>
+  new UnauthenticatedError("Identifiant ou mot de passe incorrect.", "INVALID_CREDENTIALS");
+
+export async function verifyStaff(db: Db, email: string, password: string, meta: RequestMeta): Promise<StaffPrincipal | null> {
+  const user = await db.user.findUnique({ where: { email } });
+  const ok = user ? await verifySecret(user.passwordHash, password) : await verifyDecoy(password);
+  if (!user || !ok || user.disabled) {
+    const reason = !user ? "unknown_account" : !ok ? "wrong_password" : "account_disabled";
+    await audit(db, { schoolId: user?.schoolId, actorType: "anonymous", actorId: user?.id, action: "auth.login.failed", data: { reason, email } }, meta);
+    return null;
+  }
+  await db.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+  await audit(db, { schoolId: user.schoolId, actorType: "staff", actorId: user.id, action: "auth.login.succeeded" }, meta);
+  return toStaffPrincipal(user);
+}
+
+export async function verifyStudent(db: Db, login: string, accessCode: string, meta: RequestMeta): Promise<StudentPrincipal | null> {
+  const student = await db.student.findUnique({ where: { login } });
+  const ok = student ? await verifySecret(student.accessCodeHash, accessCode) : await verifyDecoy(accessCode);
+  if (!student || !ok || student.disabled) {
+    const reason = !student ? "unknown_account" : !ok ? "wrong_access_code" : "account_disabled";
+    await audit(db, { schoolId: student?.schoolId, actorType: "anonymous", actorId: student?.id, action: "auth.student_login.failed", data: { reason, login } }, meta);
+    return null;
+  }
+  await audit(db, { schoolId: student.schoolId, actorType: "student", actorId: student.id, action: "auth.student_login.succeeded" }, meta);
+  return toStudentPrincipal(student);
+}
+
+/** The principal behind a session, or null if the account is gone or disabled. */
+export async function loadPrincipal(db: Db, ref: PrincipalRef): Promise<Principal | null> {
+  if (ref.kind === "staff") {
+    const user = await db.user.findUnique({ where: { id: ref.id } });
+    return user && !user.disabled ? toStaffPrincipal(user) : null;
+  }
+  const student = await db.student.findUnique({ where: { id: ref.id } });
+  return student && !student.disabled ? toStudentPrincipal(student) : null;
+}
+
+/** What the SPA is told about the logged-in user. */
+export async function sessionUser(db: Db, principal: Principal) {
+  const school = await db.school.findUniqueOrThrow({ where: { id: principal.schoolId }, select: { id: true, name: true } });
+  const { schoolId: _schoolId, ...rest } = principal;
+  return { ...rest, school };
+}
+
+export async function changePassword(
+  db: Db,
+  principal: StaffPrincipal,
+  input: { currentPassword: string; newPassword: string; keepSessionId: string },
+  meta: RequestMeta,
+): Promise<void> {
+  const user = await db.user.findUniqueOrThrow({ where: { id: principal.id } });
+  if (!(await verifySecret(user.passwordHash, input.currentPassword))) {
+    throw new UnauthenticatedError("Le mot de passe actuel est incorrect.", "INVALID_CREDENTIALS");
+  }
+  const problem = passwordProblem(input.newPassword, [user.email.split("@")[0] ?? "", ...user.displayName.split(/\s+/)]);
+  if (problem) throw new InvalidError(problem, undefined, "WEAK_PASSWORD");
+  const passwordHash = await hashSecret(input.newPassword);
+  await db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash, passwordChangedAt: new Date() } });
+    // Every other session of this user ends with the old password.
+    await tx.$executeRaw`DELETE FROM "session" WHERE sess->'passport'->'user'->>'id' = ${user.id} AND sid <> ${input.keepSessionId}`;
+    await audit(tx, { schoolId: user.schoolId, actorType: "staff", actorId: user.id, action: "auth.password.changed" }, meta);
+  });
+}
+
+function toStaffPrincipal(user: { id: string; schoolId: string; role: "ADMIN" | "TEACHER"; email: string; displayName: string }): StaffPrincipal {
+  return { kind: "staff", id: user.id, schoolId: user.schoolId, role: user.role, email: user.email, displayName: user.displayName };
+}
+
+function toStudentPrincipal(s: { id: string; schoolId: string; login: string; firstName: string; lastName: string; className: string }): StudentPrincipal {
+  return { kind: "student", id: s.id, schoolId: s.schoolId, login: s.login, firstName: s.firstName, lastName: s.lastName, className: s.className };
+}

@@ -1,0 +1,54 @@
+// The worker: one BullMQ Worker per queue dispatching on the job registry, plus a heartbeat
+// so readiness knows a worker is alive. close() stops taking jobs and lets running ones end.
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { Worker, type Job } from "bullmq";
+import type { AppContext } from "../lib/context.js";
+import { QUEUES, type JobName } from "../lib/jobs.js";
+import { beat, forget } from "../lib/heartbeat.js";
+import { createRedis } from "../lib/redis.js";
+import { handlers, type WorkerEnv } from "./handlers.js";
+
+export interface RunningWorker {
+  workerId: string;
+  close(): Promise<void>;
+}
+
+function dispatch(env: WorkerEnv) {
+  return async (job: Job) => {
+    const handler = handlers[job.name as JobName] as ((e: WorkerEnv, p: unknown, j: Job) => unknown) | undefined;
+    if (!handler) throw new Error(`No handler for job "${job.name}"`);
+    return handler(env, job.data, job);
+  };
+}
+
+export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const env: WorkerEnv = { ctx, workerId };
+  const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
+  const { REDIS_PREFIX: prefix, WORKER_CONCURRENCY: concurrency } = ctx.config;
+
+  const workers = QUEUES.map((queue) => {
+    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency });
+    worker.on("failed", (job, err) => ctx.logger.warn({ job: job?.name, jobId: job?.id, err: err.message }, "job failed"));
+    worker.on("error", (err) => ctx.logger.error({ err }, "worker error"));
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+  await beat(ctx.redis, prefix, workerId);
+  const timer = setInterval(() => {
+    beat(ctx.redis, prefix, workerId).catch((err: unknown) => ctx.logger.warn({ err }, "heartbeat failed"));
+  }, ctx.config.WORKER_HEARTBEAT_SECONDS * 1000);
+  ctx.logger.info({ workerId, queues: QUEUES, concurrency }, "worker started");
+
+  return {
+    workerId,
+    async close() {
+      clearInterval(timer);
+      await Promise.all(workers.map((w) => w.close()));
+      await forget(ctx.redis, prefix, workerId);
+      connection.disconnect();
+    },
+  };
+}
