@@ -1,0 +1,36 @@
+// Turns API errors into French messages, and tells which ones the global notice reports.
+import { ApiError, NETWORK_ERROR, UNEXPECTED_RESPONSE } from "./api/client";
+import { i18n } from "./i18n";
+
+const { t } = i18n.global;
+
+/** Errors reported application-wide by the notice area rather than next to a form. */
+export function isGlobalError(error: ApiError): boolean {
+  return error.code === "UNAUTHENTICATED" || error.code === NETWORK_ERROR || error.status === 403 || error.status === 429;
+}
+
+export function tooManyAttemptsMessage(retryAfterSeconds: number | undefined): string {
+  if (retryAfterSeconds === undefined) return t("errors.tooManyLater");
+  if (retryAfterSeconds < 60) return t("errors.tooManySeconds", Math.max(1, Math.ceil(retryAfterSeconds)));
+  return t("errors.tooManyMinutes", Math.ceil(retryAfterSeconds / 60));
+}
+
+export function errorMessage(error: unknown): string {
+  if (!(error instanceof ApiError)) return t("errors.unexpected");
+  if (error.code === NETWORK_ERROR) return t("errors.network");
+  if (error.code === "UNAUTHENTICATED") return t("errors.sessionExpired");
+  if (error.status === 429) return tooManyAttemptsMessage(error.retryAfterSeconds);
+  if (error.status === 403) return t("errors.forbidden");
+  if (error.code === UNEXPECTED_RESPONSE) return t("errors.unexpected");
+  return error.message;
+}
+
+/** Message for an error area inside a page, or null when the global notice already reports it. */
+export function inlineErrorMessage(error: unknown): string | null {
+  return error instanceof ApiError && isGlobalError(error) ? null : errorMessage(error);
+}
+
+/** Message for a list that failed to load: the generic one when the global notice already explains. */
+export function loadErrorMessage(error: unknown): string {
+  return inlineErrorMessage(error) ?? t("app.loadFailed");
+}
