@@ -44,27 +44,25 @@ async function seed(): Promise<void> {
   }
 }
 
-function supervise(children: ChildProcess[]): void {
+// A process that dies is reported, not taken as a reason to stop the others: the API keeps
+// answering (readiness then names the missing worker). Ctrl-C stops everything cleanly.
+function supervise(children: { name: string; child: ChildProcess }[]): void {
   let stopping = false;
-  const stopAll = (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL")), 20_000);
-    Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once("exit", r))))).then(() => {
-      clearTimeout(force);
-      process.exit(code);
-    });
-  };
-  for (const child of children) {
+  const running = () => children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
+  for (const { name, child } of children) {
     child.once("exit", (code, signal) => {
-      if (stopping) return;
-      console.error(`korrigo: a process stopped unexpectedly (exit ${code ?? signal}); stopping the others.`);
-      stopAll(1);
+      if (!stopping) console.error(`korrigo: the ${name} process stopped (${signal ?? `exit ${code}`}).`);
+      if (running().length === 0) process.exit(stopping ? 0 : 1);
     });
   }
-  process.on("SIGINT", () => stopAll(0));
-  process.on("SIGTERM", () => stopAll(0));
+  const stopAll = () => {
+    if (stopping) return;
+    stopping = true;
+    running().forEach(({ child }) => child.kill("SIGTERM"));
+    setTimeout(() => running().forEach(({ child }) => child.kill("SIGKILL")), 20_000).unref();
+  };
+  process.on("SIGINT", stopAll);
+  process.on("SIGTERM", stopAll);
 }
 
 async function main(): Promise<void> {
@@ -82,10 +80,14 @@ async function main(): Promise<void> {
   await seed();
 
   const env = { ...process.env, GIT_COMMIT: process.env.GIT_COMMIT ?? gitCommit() };
-  const run = (cmd: string, args: string[]) => spawn(cmd, args, { stdio: "inherit", env });
+  const run = (name: string, cmd: string, args: string[]) => ({ name, child: spawn(cmd, args, { stdio: "inherit", env }) });
   const children = dev
-    ? [run("npx", ["tsx", "watch", "server/index.ts"]), run("npx", ["tsx", "watch", "server/worker.ts"]), run("npx", ["vite", "--config", "web/vite.config.ts"])]
-    : [run(process.execPath, ["dist/server/index.js"]), run(process.execPath, ["dist/server/worker.js"])];
+    ? [
+        run("API", "npx", ["tsx", "watch", "server/index.ts"]),
+        run("worker", "npx", ["tsx", "watch", "server/worker.ts"]),
+        run("Vite", "npx", ["vite", "--config", "web/vite.config.ts"]),
+      ]
+    : [run("API", process.execPath, ["dist/server/index.js"]), run("worker", process.execPath, ["dist/server/worker.js"])];
   supervise(children);
   const url = dev ? "http://localhost:5173" : `http://localhost:${config.PORT}`;
   process.stdout.write(`\nKorrigo is starting on ${url} — press Ctrl-C to stop.\n\n`);

@@ -16,7 +16,7 @@ export interface AppContext {
   logger: Logger;
 }
 
-export function createContext(config: Config, processName: string): AppContext {
+export function createContext(config: Config, processName: string, logger = createLogger(config, processName)): AppContext {
   const pool = createPool(config.DATABASE_URL);
   const redis = createRedis(config.REDIS_URL);
   return {
@@ -25,7 +25,7 @@ export function createContext(config: Config, processName: string): AppContext {
     db: createDb(pool),
     redis,
     queues: new JobQueues(redis, config.REDIS_PREFIX, () => createRedis(config.REDIS_URL, { forWorker: true })),
-    logger: createLogger(config, processName),
+    logger,
   };
 }
 

@@ -1,5 +1,5 @@
 // JSON logs to stdout. Anything that could identify a person or a session is redacted.
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 import type { Config } from "./config.js";
 
 export const REDACTED_PATHS = [
@@ -16,13 +16,9 @@ export const REDACTED_PATHS = [
   "*.sessionId",
 ];
 
-export function createLogger(config: Pick<Config, "LOG_LEVEL">, name: string): Logger {
-  return pino({
-    name,
-    level: config.LOG_LEVEL,
-    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-    base: { process: name },
-  });
+export function createLogger(config: Pick<Config, "LOG_LEVEL">, name: string, destination?: DestinationStream): Logger {
+  const options = { name, level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { process: name } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from "../lib/config.js";
 import { closeContext, createContext, type AppContext } from "../lib/context.js";
 import { dropDatabase, ensureDatabase, withDatabase } from "../lib/database.js";
 import { hashSecret } from "../lib/auth/secrets.js";
+import type { Logger } from "../lib/logger.js";
 import { createApp } from "../app.js";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "./env.js";
 
@@ -32,10 +33,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export async function createTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
+export async function createTestEnv(overrides: Record<string, string> = {}, logger?: Logger): Promise<TestEnv> {
   const config = testConfig(overrides);
   await ensureDatabase(config.DATABASE_URL, inject("templateDatabase"));
-  const ctx = createContext(config, "test");
+  const ctx = createContext(config, "test", logger);
   return {
     ctx,
     config,
