@@ -1,6 +1,6 @@
 // The environment, parsed once. Development gets safe local defaults; production refuses
 // to start on settings that would expose students' data (see productionProblems).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 
@@ -102,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** For process entry points: print one line per problem and exit non-zero. */
 export function loadConfigOrExit(): Config {
+  // A local .env (see .env.example) fills in what the real environment does not set.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   try {
     return loadConfig();
   } catch (error) {
