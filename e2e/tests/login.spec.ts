@@ -1,0 +1,114 @@
+// Signing in and out through the browser, nginx and the real API, with the seeded demo school.
+import { readFileSync } from "node:fs";
+import { expect, test, type Page } from "@playwright/test";
+import type { Logins } from "../stack.js";
+
+// Read when a test runs, not at import: the runner may load this file before global setup.
+function logins(): Logins {
+  return JSON.parse(readFileSync(new URL("../.run/logins.json", import.meta.url), "utf8")) as Logins;
+}
+
+function staffMember(role: "ADMIN" | "TEACHER") {
+  const found = logins().staff.find((s) => s.role === role);
+  if (!found) throw new Error(`no ${role} in e2e/.run/logins.json`);
+  return found;
+}
+
+const atPath = (path: string) => (url: URL) => url.pathname === path;
+
+async function staffLogin(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/connexion");
+  await page.getByTestId("login-email").fill(email);
+  await page.getByTestId("login-password").fill(password);
+  await page.getByTestId("login-submit").click();
+}
+
+test("an admin signs in, sees the staff list, and signs out", async ({ page }) => {
+  const admin = staffMember("ADMIN");
+  await staffLogin(page, admin.email, admin.password);
+
+  await expect(page).toHaveURL(atPath("/admin"));
+  await expect(page.getByTestId("home-title")).toContainText("Administration");
+  await expect(page.getByTestId("current-user")).toHaveText(admin.displayName);
+  const staffList = page.getByTestId("staff-list");
+  for (const member of logins().staff) await expect(staffList).toContainText(member.email);
+
+  await page.getByTestId("logout").click();
+  await expect(page).toHaveURL(atPath("/connexion"));
+  await expect(page.getByTestId("login-email")).toBeVisible();
+  // The server-side session is gone, not just the page: a reload of /admin asks to sign in.
+  await page.goto("/admin");
+  await expect(page).toHaveURL(atPath("/connexion"));
+});
+
+test("a teacher lands on their home and cannot open the admin page", async ({ page }) => {
+  const teacher = staffMember("TEACHER");
+  await staffLogin(page, teacher.email, teacher.password);
+
+  await expect(page).toHaveURL(atPath("/enseignant"));
+  await expect(page.getByTestId("home-title")).toContainText("Espace enseignant");
+  await expect(page.getByTestId("current-user")).toHaveText(teacher.displayName);
+
+  await page.goto("/admin");
+  await expect(page).toHaveURL(atPath("/enseignant"));
+  await expect(page.getByTestId("home-title")).toContainText("Espace enseignant");
+  await expect(page.getByTestId("staff-list")).toHaveCount(0);
+});
+
+test("a student signs in with their login and access code", async ({ page }) => {
+  const student = logins().students[0]!;
+  const firstName = student.name.split(" ")[0]!;
+  await page.goto("/eleve/connexion");
+  await page.getByTestId("student-login").fill(student.login);
+  await page.getByTestId("student-code").fill(student.accessCode);
+  await page.getByTestId("student-submit").click();
+
+  await expect(page).toHaveURL(atPath("/eleve"));
+  await expect(page.getByTestId("home-title")).toHaveText(`Bonjour ${firstName}`);
+  await expect(page.getByTestId("current-user")).toContainText(firstName);
+});
+
+test("a wrong password shows the French error and signs nobody in", async ({ page }) => {
+  const admin = staffMember("ADMIN");
+  await staffLogin(page, admin.email, `${admin.password}-faux`);
+
+  await expect(page.getByTestId("login-error")).toHaveText("Identifiant ou mot de passe incorrect.");
+  await expect(page).toHaveURL(atPath("/connexion"));
+  await expect(page.getByTestId("current-user")).toHaveCount(0);
+});
+
+test("the SPA is served with a strict CSP and runs without violating it", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && /content security policy|refused to/i.test(msg.text())) violations.push(msg.text());
+  });
+  // Violations the console might word differently are still reported by this DOM event.
+  // (A string: this project's TypeScript has no DOM types outside web/.)
+  await page.addInitScript({
+    content: `document.addEventListener("securitypolicyviolation", (e) =>
+      console.error("Content Security Policy violation: " + e.violatedDirective + " " + e.blockedURI));`,
+  });
+
+  const response = await page.goto("/connexion");
+  expect(response?.status()).toBe(200);
+  const headers = response!.headers();
+  const csp = headers["content-security-policy"] ?? "";
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).toContain("style-src 'self'");
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain("unsafe-inline");
+  expect(csp).not.toContain("unsafe-eval");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("no-referrer");
+
+  // The app rendered (its scripts and styles were allowed); the admin home loads the most
+  // components, so sign in too before checking nothing was refused.
+  await expect(page.getByTestId("login-submit")).toBeVisible();
+  const admin = staffMember("ADMIN");
+  await staffLogin(page, admin.email, admin.password);
+  await expect(page.getByTestId("staff-list")).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  expect(violations).toEqual([]);
+});
