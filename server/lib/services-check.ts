@@ -27,14 +27,16 @@ async function checkPostgres(url: string): Promise<string | null> {
 
 async function checkRedis(url: string): Promise<string | null> {
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on("error", () => undefined);
+  // ioredis rejects with "Connection is closed"; the socket's own error says why.
+  let cause: Error | undefined;
+  redis.on("error", (error: Error) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
     return null;
   } catch (error) {
     return (
-      `Redis is not reachable at ${where(url)} (${(error as Error).message}). ` +
+      `Redis is not reachable at ${where(url)} (${(cause ?? (error as Error)).message}). ` +
       'Start it (`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`, or `docker compose up -d db redis`) or set REDIS_URL.'
     );
   } finally {
