@@ -5,6 +5,8 @@ import { createDb, createPool } from "./lib/db.js";
 import { ensureDatabase, migrate } from "./lib/database.js";
 import { unreachableServices } from "./lib/services-check.js";
 import { hashSecret } from "./lib/auth/secrets.js";
+import { audit } from "./lib/audit.js";
+import { endStaffSessions } from "./modules/auth/service.js";
 import { formatDemoLogins, randomString, seedDemo } from "./cli/demo.js";
 
 const HELP = `Usage: npm run korrigo -- <command>
@@ -50,8 +52,17 @@ async function main(argv: string[]): Promise<number> {
       const password = randomString(16);
       const email = values.email.trim().toLowerCase();
       const passwordHash = await hashSecret(password);
-      const updated = await withDb(config.DATABASE_URL, (db) => db.user.updateMany({ where: { email }, data: { passwordHash, passwordChangedAt: new Date() } }));
-      if (updated.count === 0) {
+      const updated = await withDb(config.DATABASE_URL, (db) =>
+        db.$transaction(async (tx) => {
+          const user = await tx.user.findUnique({ where: { email } });
+          if (!user) return null;
+          await tx.user.update({ where: { id: user.id }, data: { passwordHash, passwordChangedAt: new Date() } });
+          await endStaffSessions(tx, user.id);
+          await audit(tx, { schoolId: user.schoolId, actorType: "system", targetType: "user", targetId: user.id, action: "auth.password.reset_by_cli" });
+          return user;
+        }),
+      );
+      if (!updated) {
         console.error(`No staff account with the e-mail ${email}.`);
         return 1;
       }

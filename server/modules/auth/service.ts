@@ -1,5 +1,5 @@
 // Authentication rules: credential checks (with audit), principal loading, password change.
-import type { Db } from "../../lib/db.js";
+import type { Db, Prisma } from "../../lib/db.js";
 import { audit, type RequestMeta } from "../../lib/audit.js";
 import { InvalidError, UnauthenticatedError } from "../../lib/errors.js";
 import type { Principal, StaffPrincipal, StudentPrincipal } from "../../lib/auth/principal.js";
@@ -66,10 +66,15 @@ export async function changePassword(
   const passwordHash = await hashSecret(input.newPassword);
   await db.$transaction(async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { passwordHash, passwordChangedAt: new Date() } });
-    // Every other session of this user ends with the old password.
-    await tx.$executeRaw`DELETE FROM "session" WHERE sess->'passport'->'user'->>'id' = ${user.id} AND sid <> ${input.keepSessionId}`;
+    await endStaffSessions(tx, user.id, input.keepSessionId);
     await audit(tx, { schoolId: user.schoolId, actorType: "staff", actorId: user.id, action: "auth.password.changed" }, meta);
   });
+}
+
+/** Ends every session of a staff member (but `keepSessionId`): their old password no longer opens anything. */
+export async function endStaffSessions(db: Db | Prisma.TransactionClient, userId: string, keepSessionId = ""): Promise<void> {
+  await db.$executeRaw`DELETE FROM "session" WHERE sess->'passport'->'user'->>'kind' = 'staff'
+    AND sess->'passport'->'user'->>'id' = ${userId} AND sid <> ${keepSessionId}`;
 }
 
 function toStaffPrincipal(user: { id: string; schoolId: string; role: "ADMIN" | "TEACHER"; email: string; displayName: string }): StaffPrincipal {
