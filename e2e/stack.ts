@@ -160,8 +160,9 @@ async function seed(databaseUrl: string): Promise<Logins> {
 
 export async function startStack(): Promise<{ baseURL: string }> {
   requireBuilt();
-  mkdirSync(DATA_DIR, { recursive: true });
   await stopStack(); // leftovers of a run that was killed before its teardown
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  mkdirSync(DATA_DIR, { recursive: true });
 
   const serverUrl = process.env.E2E_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
   const redisUrl = process.env.E2E_REDIS_URL ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -197,6 +198,8 @@ export async function startStack(): Promise<{ baseURL: string }> {
       TRUST_PROXY: "loopback",
       COOKIE_SECURE: "false",
       DATA_DIR,
+      // Page images reach the browser the production way: nginx serves them on the API's word.
+      MEDIA_X_ACCEL: "true",
       WEB_DIST_DIR: path.join(ROOT, "web", "dist"),
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       WORKER_CONCURRENCY: "1",

@@ -17,6 +17,8 @@ import { healthRoutes } from "./modules/health/routes.js";
 import { userRoutes } from "./modules/users/routes.js";
 import { examRoutes } from "./modules/exams/routes.js";
 import { systemRoutes } from "./modules/system/routes.js";
+import { scanRoutes } from "./modules/scans/routes.js";
+import { mediaRoutes } from "./modules/media/routes.js";
 
 function securityHeaders(ctx: AppContext) {
   const production = ctx.config.production;
@@ -84,6 +86,8 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/api/users", userRoutes(ctx));
   mount(app, "/api/exams", examRoutes(ctx));
   mount(app, "/api/system", systemRoutes(ctx));
+  mount(app, "/api", scanRoutes(ctx));
+  mount(app, "/api/pages", mediaRoutes(ctx));
   app.use("/api", notFound);
 
   const webDist = path.resolve(ctx.config.WEB_DIST_DIR);

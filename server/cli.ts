@@ -1,6 +1,9 @@
 // Operations from the command line: `npm run korrigo -- <command> [options]`.
 import { parseArgs } from "node:util";
-import { loadConfigOrExit } from "./lib/config.js";
+import { loadConfigOrExit, type Config } from "./lib/config.js";
+import { closeContext, createContext, type AppContext } from "./lib/context.js";
+import { recoverScans } from "./modules/scans/pipeline.js";
+import { cleanupStorage } from "./modules/scans/cleanup.js";
 import { createDb, createPool } from "./lib/db.js";
 import { ensureDatabase, migrate } from "./lib/database.js";
 import { unreachableServices } from "./lib/services-check.js";
@@ -16,6 +19,8 @@ Commands:
   migrate                     create the database if needed and apply migrations
   seed-demo                   create the demo school if the database is empty
   reset-password --email E    give a staff account a new random password (printed once)
+  recover                     re-enqueue scan work left half done (also run at worker start)
+  cleanup [--dry-run]         list (and, without --dry-run, delete) files no row refers to
 `;
 
 async function withDb<T>(url: string, run: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
@@ -29,9 +34,18 @@ async function withDb<T>(url: string, run: (db: ReturnType<typeof createDb>) => 
   }
 }
 
+async function withContext(config: Config, run: (ctx: AppContext) => Promise<number>): Promise<number> {
+  const ctx = createContext(config, "cli");
+  try {
+    return await run(ctx);
+  } finally {
+    await closeContext(ctx);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const config = loadConfigOrExit();
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { email: { type: "string" } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { email: { type: "string" }, "dry-run": { type: "boolean" } } });
   switch (positionals[0]) {
     case "check-services": {
       const problems = await unreachableServices(config.DATABASE_URL, config.REDIS_URL);
@@ -69,6 +83,20 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`New password for ${email}: ${password}\n`);
       return 0;
     }
+    case "recover":
+      return withContext(config, async (ctx) => {
+        const recovered = await recoverScans(ctx);
+        process.stdout.write(`Re-enqueued work for ${recovered.batches} open batch(es), ${recovered.pages} page(s); removed ${recovered.tmpDirsRemoved} stale temporary folder(s).\n`);
+        return 0;
+      });
+    case "cleanup":
+      return withContext(config, async (ctx) => {
+        const dryRun = values["dry-run"] === true;
+        const found = await cleanupStorage(ctx, { dryRun });
+        found.forEach((f) => process.stdout.write(`${dryRun ? "would remove" : "removed"} ${f}\n`));
+        process.stdout.write(`${found.length} unreferenced file(s) or folder(s)${dryRun ? " (dry run: nothing removed)" : " removed"}.\n`);
+        return 0;
+      });
     default:
       process.stdout.write(HELP);
       return positionals[0] ? 2 : 0;

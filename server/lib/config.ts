@@ -42,6 +42,14 @@ const schema = z.object({
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(availableParallelism()),
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(5),
+  /** How long a job's lock lives without renewal: a killed worker's jobs are retried after it. */
+  WORKER_LOCK_SECONDS: z.coerce.number().int().positive().default(30),
+  SCAN_MAX_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
+  SCAN_MAX_PAGES: z.coerce.number().int().positive().default(2000),
+  /** Seconds a structural check of an uploaded PDF may take before it is refused. */
+  SCAN_CHECK_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Behind nginx: hand media files to it with X-Accel-Redirect instead of streaming them. */
+  MEDIA_X_ACCEL: bool.default(false),
   APP_VERSION: z.string().default(packageVersion),
   GIT_COMMIT: z.string().default("unknown"),
 });

@@ -48,6 +48,28 @@ export class ConflictError extends DomainError {
   }
 }
 
+export class PayloadTooLargeError extends DomainError {
+  readonly status = 413;
+  constructor(message: string, code = "PAYLOAD_TOO_LARGE") {
+    super(code, message);
+  }
+}
+
+export class UnsupportedMediaError extends DomainError {
+  readonly status = 415;
+  constructor(message: string, code = "UNSUPPORTED_MEDIA_TYPE") {
+    super(code, message);
+  }
+}
+
+/** Well-formed request whose content cannot be used (a broken or hostile file, say). */
+export class UnprocessableError extends DomainError {
+  readonly status = 422;
+  constructor(message: string, code = "UNPROCESSABLE", details?: unknown) {
+    super(code, message, details);
+  }
+}
+
 export class TooManyRequestsError extends DomainError {
   readonly status = 429;
   constructor(

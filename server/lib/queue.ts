@@ -28,6 +28,29 @@ export class JobQueues {
     return this.queue(JOB_QUEUE[name]).add(name, payload, { ...DEFAULT_JOB_OPTIONS, ...options });
   }
 
+  /** Enqueues jobs with deterministic ids: ids already queued or kept are left as they are. */
+  async enqueueMany<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
+    const queue = this.queue(JOB_QUEUE[name]);
+    for (let i = 0; i < jobs.length; i += 500) {
+      await queue.addBulk(jobs.slice(i, i + 500).map((j) => ({ name, data: j.payload, opts: { ...DEFAULT_JOB_OPTIONS, jobId: j.jobId } })));
+    }
+  }
+
+  /**
+   * Makes sure the work with this id will run: a job still waiting, delayed or running is
+   * left alone; a finished or failed one (kept for inspection) is replaced by a fresh one.
+   */
+  async ensure<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<void> {
+    const queue = this.queue(JOB_QUEUE[name]);
+    const existing = await queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== "completed" && state !== "failed" && state !== "unknown") return;
+      await existing.remove();
+    }
+    await queue.add(name, payload, { ...DEFAULT_JOB_OPTIONS, jobId });
+  }
+
   /** Enqueues a job and waits for its result; rejects after `timeoutMs`. */
   async run<N extends JobName>(name: N, payload: JobPayload<N>, timeoutMs: number): Promise<JobResult<N>> {
     const queueName = JOB_QUEUE[name];

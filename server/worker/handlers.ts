@@ -1,13 +1,10 @@
 // One handler per registered job name: the mapped type makes a missing handler a type error.
 import type { Job } from "bullmq";
-import type { AppContext } from "../lib/context.js";
 import type { JobName, JobPayload, JobResult } from "../lib/jobs.js";
 import { handlePing } from "../modules/system/jobs.js";
+import { renderPage, splitBatch, type PipelineEnv } from "../modules/scans/pipeline.js";
 
-export interface WorkerEnv {
-  ctx: AppContext;
-  workerId: string;
-}
+export type WorkerEnv = PipelineEnv;
 
 type Handlers = {
   [N in JobName]: (env: WorkerEnv, payload: JobPayload<N>, job: Job) => Promise<JobResult<N>> | JobResult<N>;
@@ -15,4 +12,6 @@ type Handlers = {
 
 export const handlers: Handlers = {
   "system.ping": (env, payload) => handlePing(env.workerId, payload),
+  "scan.split": (env, payload) => splitBatch(env, payload.batchId),
+  "page.render": (env, payload, job) => renderPage(env, payload.batchId, payload.scanPageIndex, job),
 };

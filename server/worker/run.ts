@@ -8,6 +8,7 @@ import { QUEUES, type JobName } from "../lib/jobs.js";
 import { beat, forget } from "../lib/heartbeat.js";
 import { createRedis } from "../lib/redis.js";
 import { handlers, type WorkerEnv } from "./handlers.js";
+import { recoverScans } from "../modules/scans/pipeline.js";
 
 export interface RunningWorker {
   workerId: string;
@@ -28,8 +29,11 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
   const { REDIS_PREFIX: prefix, WORKER_CONCURRENCY: concurrency } = ctx.config;
 
+  // A killed worker's jobs are retried once their lock expires; a job may be caught in a
+  // few crashes before it is declared failed.
+  const lockDuration = ctx.config.WORKER_LOCK_SECONDS * 1000;
   const workers = QUEUES.map((queue) => {
-    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency });
+    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency, lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 });
     worker.on("failed", (job, err) => ctx.logger.warn({ job: job?.name, jobId: job?.id, err: err.message }, "job failed"));
     worker.on("error", (err) => ctx.logger.error({ err }, "worker error"));
     return worker;
@@ -41,6 +45,10 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
     beat(ctx.redis, prefix, workerId).catch((err: unknown) => ctx.logger.warn({ err }, "heartbeat failed"));
   }, ctx.config.WORKER_HEARTBEAT_SECONDS * 1000);
   ctx.logger.info({ workerId, queues: QUEUES, concurrency }, "worker started");
+  recoverScans(ctx, workerId).then(
+    (recovered) => ctx.logger.info(recovered, "recovery sweep done"),
+    (err: unknown) => ctx.logger.error({ err }, "recovery sweep failed"),
+  );
 
   return {
     workerId,

@@ -1,0 +1,250 @@
+// npm run bench:ingest — scan ingestion end to end (upload → every page image done) on
+// generated batches, against `pdftoppm -r 150 -jpeg` run on the same files with one process
+// per core over page ranges, in the same run. Also: the worker's peak RSS, the API's
+// liveness latency while a batch is processed, a 1,000-page batch and the API's RSS during
+// a ~450 MB upload. Figures go to stdout and bench/results/ingest.json.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { PDFDocument } from "pdf-lib";
+import { Redis } from "ioredis";
+import { makeA3Batch, makeA4Batch } from "../../server/test/scan-factory.js";
+import { dropDatabase, ensureDatabase, migrate, withDatabase } from "../../server/lib/database.js";
+import { createDb, createPool } from "../../server/lib/db.js";
+import { hashSecret } from "../../server/lib/auth/secrets.js";
+import { run } from "../../server/lib/exec.js";
+
+const { values: args } = parseArgs({ options: { students: { type: "string", default: "35" }, "big-pages": { type: "string", default: "1000" }, quick: { type: "boolean", default: false } } });
+const STUDENTS = Number(args.students);
+const CORES = availableParallelism();
+const SERVER = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const PASSWORD = "bench password 1234567";
+const out = (line = "") => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `count` pages cycling through a small set of generated ones: realistic files, fast to make. */
+async function cycle(source: Uint8Array, count: number): Promise<Uint8Array> {
+  const from = await PDFDocument.load(source);
+  const doc = await PDFDocument.create();
+  const n = from.getPageCount();
+  for (let i = 0; i < count; i += n) {
+    const pages = await doc.copyPages(from, Array.from({ length: Math.min(n, count - i) }, (_, k) => k));
+    pages.forEach((p) => doc.addPage(p));
+  }
+  return doc.save();
+}
+
+function rssKb(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+    return Number(line?.replace(/\D+/g, "") ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+class Sampler {
+  private timer: NodeJS.Timeout | undefined;
+  readonly rss: number[] = [];
+  readonly liveMs: number[] = [];
+  constructor(private readonly pid: number, private readonly liveUrl?: string) {}
+  start(): this {
+    this.timer = setInterval(() => {
+      this.rss.push(rssKb(this.pid));
+      if (this.liveUrl) {
+        const t = performance.now();
+        fetch(this.liveUrl).then((r) => r.arrayBuffer()).then(() => this.liveMs.push(performance.now() - t), () => this.liveMs.push(Infinity));
+      }
+    }, 100);
+    return this;
+  }
+  stop() {
+    clearInterval(this.timer);
+    const sorted = [...this.liveMs].sort((a, b) => a - b);
+    return {
+      peakRssMb: Math.round(Math.max(0, ...this.rss) / 1024),
+      minRssMb: Math.round(Math.min(...this.rss.filter((r) => r > 0)) / 1024),
+      liveP50Ms: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+      liveMaxMs: round(sorted.at(-1) ?? 0),
+      liveSamples: sorted.length,
+    };
+  }
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+class Api {
+  private cookie = "";
+  private csrf = "";
+  constructor(readonly base: string) {}
+  async call(method: string, url: string, body?: unknown | FormData): Promise<Record<string, unknown>> {
+    const form = body instanceof FormData;
+    const res = await fetch(this.base + url, {
+      method,
+      headers: { cookie: this.cookie, "x-csrf-token": this.csrf, ...(body && !form ? { "content-type": "application/json" } : {}) },
+      body: form ? body : body ? JSON.stringify(body) : undefined,
+    });
+    const setCookie = res.headers.get("set-cookie");
+    if (setCookie) this.cookie = setCookie.split(";")[0]!;
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (typeof json.csrfToken === "string") this.csrf = json.csrfToken;
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+}
+
+async function setup() {
+  const id = randomBytes(4).toString("hex");
+  const databaseUrl = withDatabase(SERVER, `korrigo_bench_${id}`);
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl, { quiet: true });
+  const pool = createPool(databaseUrl, 2);
+  const db = createDb(pool);
+  const school = await db.school.create({ data: { name: "Lycée du banc d'essai", slug: `bench-${id}` } });
+  const email = `bench-${id}@korrigo.test`;
+  await db.user.create({ data: { schoolId: school.id, email, displayName: "Bench", role: "ADMIN", passwordHash: await hashSecret(PASSWORD) } });
+  await db.$disconnect();
+  await pool.end();
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), "korrigo-bench-"));
+  const port = await freePort();
+  const env = {
+    ...process.env, NODE_ENV: "test", PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL, REDIS_PREFIX: `kbench_${id}`,
+    DATA_DIR: dataDir, LOG_LEVEL: "warn", WORKER_CONCURRENCY: String(CORES),
+  };
+  const procs: ChildProcess[] = [
+    spawn(process.execPath, ["dist/server/index.js"], { env, stdio: ["ignore", "ignore", "inherit"] }),
+    spawn(process.execPath, ["dist/server/worker.js"], { env, stdio: ["ignore", "ignore", "inherit"] }),
+  ];
+  const api = new Api(`http://127.0.0.1:${port}`);
+  for (let i = 0; ; i++) {
+    try {
+      await api.call("GET", "/api/health/ready");
+      break;
+    } catch (error) {
+      if (i > 100) throw error;
+      await sleep(200);
+    }
+  }
+  await api.call("GET", "/api/auth/session");
+  await api.call("POST", "/api/auth/login", { email, password: PASSWORD });
+  const teardown = async () => {
+    procs.forEach((p) => p.kill("SIGTERM"));
+    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
+    await dropDatabase(databaseUrl);
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`kbench_${id}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { api, apiPid: procs[0]!.pid!, workerPid: procs[1]!.pid!, teardown };
+}
+
+async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pdf: Uint8Array, layout: string, pagesPerCopy: number) {
+  const { exam } = (await stack.api.call("POST", "/api/exams", { title: name, subject: "Bench", date: "2026-11-23", classNames: ["Bench"], pagesPerCopy, layout })) as { exam: { id: string } };
+  const file = path.join(tmpdir(), `korrigo-bench-${randomBytes(4).toString("hex")}.pdf`);
+  writeFileSync(file, pdf);
+  const form = new FormData();
+  form.append("file", await openAsBlob(file), `${name}.pdf`);
+  const worker = new Sampler(stack.workerPid).start();
+  const api = new Sampler(stack.apiPid, `${stack.api.base}/api/health/live`).start();
+  const started = performance.now();
+  const { batch } = (await stack.api.call("POST", `/api/exams/${exam.id}/scans`, form)) as { batch: { id: string } };
+  let status: { status: string; scanPageCount: number; pagesTotal: number; pagesDone: number };
+  for (;;) {
+    status = ((await stack.api.call("GET", `/api/scans/${batch.id}`)) as { batch: typeof status }).batch;
+    if (status.status === "DONE" || status.status === "FAILED") break;
+    await sleep(100);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const w = worker.stop();
+  const a = api.stop();
+  if (status.status !== "DONE") throw new Error(`${name}: batch ${status.status}`);
+  return { file, seconds, scanPages: status.scanPageCount, pageImages: status.pagesTotal, workerPeakRssMb: w.peakRssMb, apiLiveP50Ms: a.liveP50Ms, apiLiveMaxMs: a.liveMaxMs, apiLiveSamples: a.liveSamples };
+}
+
+/** pdftoppm -r 150 -jpeg, one process per core over contiguous page ranges. */
+async function reference(file: string, pages: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), "korrigo-ref-"));
+  const per = Math.ceil(pages / CORES);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CORES }, (_, c) => c * per + 1)
+      .filter((first) => first <= pages)
+      .map((first) => run("pdftoppm", ["-r", "150", "-jpeg", "-f", String(first), "-l", String(Math.min(pages, first + per - 1)), file, path.join(dir, `p${first}`)], 1_800_000)),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return { seconds, pagesPerSecond: round(pages / seconds) };
+}
+
+async function scenario(stack: Awaited<ReturnType<typeof setup>>, name: string, make: () => Promise<Uint8Array>, layout: string, pagesPerCopy: number) {
+  const pdf = await make();
+  const ours = await ingest(stack, name, pdf, layout, pagesPerCopy);
+  const ref = await reference(ours.file, ours.scanPages);
+  rmSync(ours.file, { force: true });
+  const pagesPerSecond = round(ours.scanPages / ours.seconds);
+  const result = {
+    name, layout, scanPages: ours.scanPages, pageImages: ours.pageImages, fileMb: round(pdf.length / 1048576),
+    seconds: round(ours.seconds, 2), pagesPerSecond, pdftoppmSeconds: round(ref.seconds, 2), pdftoppmPagesPerSecond: ref.pagesPerSecond,
+    ratio: round(pagesPerSecond / ref.pagesPerSecond, 2), workerPeakRssMb: ours.workerPeakRssMb,
+    apiLiveP50Ms: ours.apiLiveP50Ms, apiLiveMaxMs: ours.apiLiveMaxMs, apiLiveSamples: ours.apiLiveSamples,
+  };
+  out(`${name.padEnd(26)} ${String(result.scanPages).padStart(5)} scan pages  ${String(pagesPerSecond).padStart(6)} p/s  pdftoppm ${String(ref.pagesPerSecond).padStart(6)} p/s  ×${result.ratio}  worker peak ${result.workerPeakRssMb} MB  live p50 ${result.apiLiveP50Ms} ms max ${result.apiLiveMaxMs} ms`);
+  return result;
+}
+
+/** A valid one-page PDF padded with an unreferenced ~450 MB stream: the upload path under load. */
+async function bigUpload(stack: Awaited<ReturnType<typeof setup>>) {
+  const doc = await PDFDocument.load(await makeA4Batch({ pages: 1 }));
+  doc.context.register(doc.context.stream(randomBytes(450 * 1024 * 1024)));
+  const pdf = await doc.save();
+  const before = rssKb(stack.apiPid);
+  const sampler = new Sampler(stack.apiPid).start();
+  const r = await ingest(stack, "upload 450 MB", pdf, "A4_BATCH", 1);
+  const s = sampler.stop();
+  rmSync(r.file, { force: true });
+  const result = { fileMb: round(pdf.length / 1048576), seconds: round(r.seconds, 2), apiRssBeforeMb: Math.round(before / 1024), apiPeakRssMb: s.peakRssMb };
+  out(`upload ${result.fileMb} MB: ${result.seconds} s, API RSS ${result.apiRssBeforeMb} MB before, peak ${result.apiPeakRssMb} MB during`);
+  return result;
+}
+
+async function main() {
+  out(`Korrigo ingest benchmark — ${STUDENTS} students, ${CORES} cores, worker concurrency ${CORES}`);
+  const stack = await setup();
+  try {
+    const a4 = await makeA4Batch({ pages: 16, dpi: 200 });
+    const results = [
+      await scenario(stack, "A4 JPEG 200 dpi", () => cycle(a4, STUDENTS * 4), "A4_BATCH", 4),
+      await scenario(stack, "A3 copies doubles 200 dpi", async () => cycle(await makeA3Batch({ sheets: 4, dpi: 200 }), STUDENTS * 2), "A3_DOUBLE", 4),
+      await scenario(stack, "A4 CCITT G4 300 dpi", async () => cycle(await makeA4Batch({ pages: 16, dpi: 300, encoding: "ccitt" }), STUDENTS * 4), "A4_BATCH", 4),
+    ];
+    const big = args.quick ? null : await scenario(stack, `A4 JPEG ${args["big-pages"]} pages`, () => cycle(a4, Number(args["big-pages"])), "A4_BATCH", 4);
+    const upload = args.quick ? null : await bigUpload(stack);
+    mkdirSync("bench/results", { recursive: true });
+    writeFileSync("bench/results/ingest.json", JSON.stringify({ date: new Date().toISOString(), cores: CORES, students: STUDENTS, results, big, upload }, null, 2));
+    out("\nwritten to bench/results/ingest.json");
+  } finally {
+    await stack.teardown();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+// Files under DATA_DIR. Rows store paths relative to it, so the folder can move. Writes are
+// atomic (temporary file, then rename), so a killed process never leaves a half-written
+// file where a row points; temporary files live in a folder per owner process so that a
+// sweep can remove those of dead processes only.
+import { randomUUID } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+export type PageHalf = "FULL" | "LEFT" | "RIGHT";
+
+export class Storage {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = path.resolve(dataDir);
+  }
+
+  abs(relative: string): string {
+    const full = path.resolve(this.root, relative);
+    if (!full.startsWith(this.root + path.sep)) throw new Error(`Path escapes DATA_DIR: ${relative}`);
+    return full;
+  }
+
+  scanPath(schoolId: string, batchId: string): string {
+    return path.join("scans", schoolId, `${batchId}.pdf`);
+  }
+
+  pageImagePath(schoolId: string, batchId: string, scanPageIndex: number, half: PageHalf, kind: "image" | "thumb"): string {
+    const name = `${String(scanPageIndex).padStart(5, "0")}-${half.toLowerCase()}`;
+    return path.join("pages", schoolId, batchId, kind === "image" ? `${name}.jpg` : `${name}.thumb.webp`);
+  }
+
+  /** Where a batch's single-page PDFs are split to while it is being processed. */
+  workDir(batchId: string): string {
+    return path.join("work", batchId);
+  }
+
+  tmpDir(owner: string): string {
+    return path.join("tmp", owner.replace(/[^A-Za-z0-9._-]/g, "_"));
+  }
+
+  async ensureDir(relative: string): Promise<string> {
+    const full = this.abs(relative);
+    await mkdir(full, { recursive: true });
+    return full;
+  }
+
+  async writeAtomic(relative: string, data: Uint8Array, owner: string): Promise<void> {
+    const tmp = path.join(await this.ensureDir(this.tmpDir(owner)), randomUUID());
+    await writeFile(tmp, data);
+    await this.moveInto(tmp, relative);
+  }
+
+  /** Moves a finished temporary file to its final place (same file system: an atomic rename). */
+  async moveInto(tmpAbsolute: string, relative: string): Promise<void> {
+    const target = this.abs(relative);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(tmpAbsolute, target);
+  }
+
+  async remove(relative: string): Promise<void> {
+    await rm(this.abs(relative), { recursive: true, force: true });
+  }
+}

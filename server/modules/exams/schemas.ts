@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+const isoDate = z.iso.date();
+
+/** A rectangle on the first page, in page-relative coordinates (0–1). */
+export const NameBox = z
+  .object({
+    x: z.number().min(0).max(1),
+    y: z.number().min(0).max(1),
+    width: z.number().gt(0).max(1),
+    height: z.number().gt(0).max(1),
+  })
+  .refine((b) => b.x + b.width <= 1.0001 && b.y + b.height <= 1.0001, "Le cadre du nom doit rester dans la page.");
+export type NameBox = z.infer<typeof NameBox>;
+
+export const DEFAULT_NAME_BOX: NameBox = { x: 0.05, y: 0.03, width: 0.6, height: 0.12 };
+
+const ExamFields = z.object({
+  title: z.string().trim().min(1).max(200),
+  subject: z.string().trim().min(1).max(100),
+  date: isoDate,
+  classNames: z.array(z.string().trim().min(1).max(50)).min(1).max(20),
+  pagesPerCopy: z.number().int().min(1).max(64),
+  layout: z.enum(["A4_BATCH", "A3_DOUBLE", "INDIVIDUAL_FILES"]),
+  nameBox: NameBox,
+});
+
+export const ExamInput = ExamFields.extend({
+  layout: ExamFields.shape.layout.default("A3_DOUBLE"),
+  nameBox: NameBox.default(DEFAULT_NAME_BOX),
+});
+export type ExamInput = z.infer<typeof ExamInput>;
+
+/** Only the fields sent are changed (no defaults here: a missing field is left as it is). */
+export const ExamPatch = ExamFields.partial();
+
+export const MarkingSchemeInput = z.object({
+  questions: z
+    .array(
+      z.object({
+        label: z.string().trim().min(1).max(200),
+        maxPoints: z.number().positive().max(1000).multipleOf(0.25),
+        allowHalf: z.boolean().default(true),
+      }),
+    )
+    .min(1)
+    .max(100),
+  reportScale: z.number().positive().max(1000).default(20),
+});
+export type MarkingSchemeInput = z.infer<typeof MarkingSchemeInput>;
+
+export const ExamParams = z.object({ id: z.uuid() });

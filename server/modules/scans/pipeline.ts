@@ -1,0 +1,172 @@
+// The worker's side of scan ingestion. Every step can run twice (retry, crash, recovery
+// sweep) with the same result: rows are keyed by (batch, booklet index) and (batch, scan
+// page, half), files by the same keys and written atomically, job ids are deterministic.
+import { readFile, readdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { UnrecoverableError, type Job } from "bullmq";
+import type { AppContext } from "../../lib/context.js";
+import { run } from "../../lib/exec.js";
+import { jobId } from "../../lib/jobs.js";
+import { liveWorkers } from "../../lib/heartbeat.js";
+import { Storage } from "../../lib/storage.js";
+import { layoutMismatch, planBooklets, type SourceFile } from "./layout.js";
+import { inspectPage, scanPageToImages, ScanPageError } from "./pdf/page-images.js";
+
+export interface PipelineEnv {
+  ctx: AppContext;
+  workerId: string;
+}
+
+const tmpOwner = (workerId: string) => `worker-${workerId}`;
+
+function splitPageFile(workDir: string, scanPageIndex: number, pageCount: number): string {
+  // qpdf --split-pages names pages with zero-padded numbers as wide as the page count.
+  return path.join(workDir, `page-${String(scanPageIndex + 1).padStart(String(pageCount).length, "0")}.pdf`);
+}
+
+async function failBatch(ctx: AppContext, batchId: string, error: string): Promise<void> {
+  await ctx.db.scanBatch.update({ where: { id: batchId }, data: { status: "FAILED", stage: null, error } });
+}
+
+export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ scanPages: number }> {
+  const { ctx } = env;
+  const storage = new Storage(ctx.config.DATA_DIR);
+  const batch = await ctx.db.scanBatch.findUnique({ where: { id: batchId }, include: { exam: { select: { pagesPerCopy: true } } } });
+  if (!batch || batch.status === "DONE") return { scanPages: 0 };
+  await ctx.db.scanBatch.update({ where: { id: batchId }, data: { status: "PROCESSING", stage: "split", error: null } });
+
+  const workDir = await storage.ensureDir(storage.workDir(batchId));
+  const split = await run("qpdf", ["--decrypt", "--split-pages", storage.abs(batch.storagePath), path.join(workDir, "page.pdf")], 600_000);
+  if (split.code !== 0 && split.code !== 3) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
+
+  const first = await inspectPage(await readFile(splitPageFile(workDir, 0, batch.pageCount)));
+  const mismatch = layoutMismatch(batch.layout, first.widthPt, first.heightPt);
+  if (mismatch) {
+    await failBatch(ctx, batchId, mismatch);
+    return { scanPages: 0 };
+  }
+
+  const booklets = planBooklets({
+    layout: batch.layout,
+    scanPageCount: batch.pageCount,
+    pagesPerCopy: batch.exam.pagesPerCopy,
+    sourceFiles: batch.sourceFiles as SourceFile[] | null,
+  });
+  await ctx.db.$transaction(async (tx) => {
+    await tx.booklet.createMany({
+      data: booklets.map((b) => ({ schoolId: batch.schoolId, examId: batch.examId, batchId, index: b.index, warnings: b.warnings, sourceName: b.sourceName ?? null })),
+      skipDuplicates: true,
+    });
+    const ids = new Map((await tx.booklet.findMany({ where: { batchId }, select: { id: true, index: true } })).map((b) => [b.index, b.id]));
+    await tx.page.createMany({
+      data: booklets.flatMap((b) => b.pages.map((p) => ({ schoolId: batch.schoolId, batchId, bookletId: ids.get(b.index)!, ...p }))),
+      skipDuplicates: true,
+    });
+    const warnings = booklets.flatMap((b) => b.warnings.map((w) => `Liasse ${b.index} : ${w}`));
+    await tx.scanBatch.update({ where: { id: batchId }, data: { stage: "pages", warnings } });
+  });
+
+  const pending = await ctx.db.page.findMany({ where: { batchId, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
+  await ctx.queues.enqueueMany("page.render", pending.map(({ scanPageIndex }) => ({ payload: { batchId, scanPageIndex }, jobId: jobId.render(batchId, scanPageIndex) })));
+  await settleBatch(ctx, batchId);
+  return { scanPages: batch.pageCount };
+}
+
+/** The page's own single-page PDF: from the split folder, or cut again from the batch file. */
+async function scanPagePdf(env: PipelineEnv, storage: Storage, batch: { id: string; storagePath: string; pageCount: number }, scanPageIndex: number): Promise<Buffer> {
+  const file = splitPageFile(storage.abs(storage.workDir(batch.id)), scanPageIndex, batch.pageCount);
+  if (existsSync(file)) return readFile(file);
+  const out = path.join(await storage.ensureDir(storage.tmpDir(tmpOwner(env.workerId))), `${batch.id}-${scanPageIndex}.pdf`);
+  const result = await run("qpdf", ["--decrypt", storage.abs(batch.storagePath), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
+  if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract page ${scanPageIndex + 1}`);
+  try {
+    return await readFile(out);
+  } finally {
+    await storage.remove(path.relative(storage.root, out));
+  }
+}
+
+export async function renderPage(env: PipelineEnv, batchId: string, scanPageIndex: number, job: Job): Promise<{ source: string }> {
+  const { ctx } = env;
+  const storage = new Storage(ctx.config.DATA_DIR);
+  const pages = await ctx.db.page.findMany({ where: { batchId, scanPageIndex }, include: { batch: true } });
+  const batch = pages[0]?.batch;
+  if (!batch) return { source: "none" };
+  try {
+    const result = await scanPageToImages(await scanPagePdf(env, storage, batch, scanPageIndex), { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" });
+    const updates = [];
+    for (const page of pages) {
+      const image = result.images[page.half];
+      if (!image) throw new Error(`no ${page.half} image for scan page ${scanPageIndex}`);
+      const imagePath = storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, page.half, "image");
+      const thumbPath = storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, page.half, "thumb");
+      await storage.writeAtomic(imagePath, image.image, tmpOwner(env.workerId));
+      await storage.writeAtomic(thumbPath, image.thumb, tmpOwner(env.workerId));
+      updates.push(ctx.db.page.update({
+        where: { id: page.id },
+        data: { status: "DONE", error: null, imagePath, thumbPath, width: image.width, height: image.height, nearBlank: image.nearBlank, source: result.source },
+      }));
+    }
+    await ctx.db.$transaction(updates);
+    await settleBatch(ctx, batchId);
+    return { source: result.source };
+  } catch (error) {
+    const permanent = error instanceof ScanPageError;
+    if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      const reason = permanent ? error.reason : "La conversion de cette page a échoué plusieurs fois. Relancez-la ; si l'échec persiste, rescannez la page.";
+      await ctx.db.page.updateMany({ where: { batchId, scanPageIndex }, data: { status: "FAILED", error: reason } });
+      await settleBatch(ctx, batchId);
+    }
+    if (permanent) throw new UnrecoverableError(error.reason);
+    throw error;
+  }
+}
+
+/** When no page is left to do, the batch is DONE (or FAILED, naming how many pages failed). */
+async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
+  const counts = await ctx.db.page.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } });
+  const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
+  if (counts.length === 0 || count("PENDING") > 0) return;
+  const failed = count("FAILED");
+  await ctx.db.scanBatch.update({
+    where: { id: batchId },
+    data: failed > 0
+      ? { status: "FAILED", stage: null, error: `${failed} page(s) n'ont pas pu être converties : relancez-les.` }
+      : { status: "DONE", stage: null, error: null },
+  });
+  if (failed === 0) await new Storage(ctx.config.DATA_DIR).remove(new Storage(ctx.config.DATA_DIR).workDir(batchId));
+}
+
+/**
+ * Picks up work left half done by a crash: batches never split, pages never rendered, and
+ * temporary files of workers that are no longer alive. Run at worker start and by the CLI.
+ */
+export async function recoverScans(ctx: AppContext, aliveWorkerId?: string): Promise<{ batches: number; pages: number; tmpDirsRemoved: number }> {
+  const storage = new Storage(ctx.config.DATA_DIR);
+  const open = await ctx.db.scanBatch.findMany({ where: { status: { in: ["UPLOADED", "PROCESSING"] } }, select: { id: true } });
+  let pages = 0;
+  for (const { id } of open) {
+    const pending = await ctx.db.page.findMany({ where: { batchId: id, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
+    const planned = pending.length > 0 || (await ctx.db.page.count({ where: { batchId: id } })) > 0;
+    if (!planned) await ctx.queues.ensure("scan.split", { batchId: id }, jobId.split(id));
+    for (const { scanPageIndex } of pending) await ctx.queues.ensure("page.render", { batchId: id, scanPageIndex }, jobId.render(id, scanPageIndex));
+    pages += pending.length;
+    if (planned && pending.length === 0) await settleBatch(ctx, id);
+  }
+  return { batches: open.length, pages, tmpDirsRemoved: await removeDeadWorkersTmp(ctx, storage, aliveWorkerId) };
+}
+
+async function removeDeadWorkersTmp(ctx: AppContext, storage: Storage, aliveWorkerId?: string): Promise<number> {
+  const tmpRoot = storage.abs("tmp");
+  if (!existsSync(tmpRoot)) return 0;
+  const alive = new Set([...(await liveWorkers(ctx.redis, ctx.config.REDIS_PREFIX)), ...(aliveWorkerId ? [aliveWorkerId] : [])].map((id) => path.basename(storage.tmpDir(tmpOwner(id)))));
+  let removed = 0;
+  for (const dir of await readdir(tmpRoot)) {
+    if (dir.startsWith("worker-") && !alive.has(dir)) {
+      await storage.remove(path.join("tmp", dir));
+      removed++;
+    }
+  }
+  return removed;
+}

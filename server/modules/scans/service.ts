@@ -1,0 +1,189 @@
+// Scan batches on the API side: receive an upload, check it, store it once, start the
+// pipeline; report progress; retry failed pages. The work itself is in pipeline.ts (worker).
+import { randomUUID, createHash } from "node:crypto";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { Request } from "express";
+import type { AppContext } from "../../lib/context.js";
+import { Prisma } from "../../lib/db.js";
+import { audit, type RequestMeta } from "../../lib/audit.js";
+import { ConflictError, NotFoundError, PayloadTooLargeError, UnprocessableError } from "../../lib/errors.js";
+import { run } from "../../lib/exec.js";
+import { jobId } from "../../lib/jobs.js";
+import { Storage } from "../../lib/storage.js";
+import type { StaffPrincipal } from "../../lib/auth/principal.js";
+import { findExam } from "../exams/service.js";
+import { checkPdf, type CheckedPdf } from "./check.js";
+import { receiveFiles, type UploadLimits } from "./upload.js";
+import { expandZips } from "./zip.js";
+import type { SourceFile } from "./layout.js";
+
+const MAX_IMAGE_PIXELS = 80_000_000;
+
+function limitsOf(ctx: AppContext) {
+  return {
+    upload: { maxBytes: ctx.config.SCAN_MAX_BYTES, maxFiles: 500 } satisfies UploadLimits,
+    pdf: { maxPages: ctx.config.SCAN_MAX_PAGES, checkSeconds: ctx.config.SCAN_CHECK_SECONDS, maxImagePixels: MAX_IMAGE_PIXELS },
+  };
+}
+
+/** Several individual PDFs become one batch file; sourceFiles remembers which pages came from where. */
+async function mergeFiles(files: { path: string; name: string; checked: CheckedPdf }[], dir: string) {
+  let firstPage = 0;
+  const sourceFiles: SourceFile[] = files.map((f) => {
+    const source = { name: f.name, firstPage, pageCount: f.checked.pageCount };
+    firstPage += f.checked.pageCount;
+    return source;
+  });
+  const only = files.length === 1 ? files[0] : undefined;
+  if (only && !only.checked.needsDecrypt) return { file: only.path, sourceFiles, pageCount: firstPage };
+  const merged = path.join(dir, "merged.pdf");
+  const result = await run("qpdf", ["--decrypt", "--empty", "--pages", ...files.map((f) => f.path), "--", merged], 300_000);
+  if (result.code !== 0 && result.code !== 3) throw new UnprocessableError("Les fichiers envoyés n'ont pas pu être assemblés.", "PDF_MERGE_FAILED");
+  return { file: merged, sourceFiles, pageCount: firstPage };
+}
+
+export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId: string, req: Request, meta: RequestMeta) {
+  const exam = await findExam(ctx.db, actor.schoolId, examId);
+  if (exam.status === "ARCHIVED") throw new ConflictError("Cet examen est archivé : on ne peut plus y déposer de copies.", "EXAM_ARCHIVED");
+  const storage = new Storage(ctx.config.DATA_DIR);
+  const dir = await storage.ensureDir(path.join(storage.tmpDir(`api-${process.pid}`), randomUUID()));
+  const limits = limitsOf(ctx);
+  try {
+    const received = await receiveFiles(req, dir, limits.upload);
+    const individual = exam.layout === "INDIVIDUAL_FILES";
+    if (!individual && (received.length > 1 || /\.zip$/i.test(received[0]!.name))) {
+      throw new UnprocessableError("Cet examen attend un seul PDF avec toutes les copies : pour une copie par fichier, choisissez la mise en page « fichiers individuels ».", "ONE_FILE_EXPECTED");
+    }
+    const sha256 = received.length === 1 ? received[0]!.sha256 : createHash("sha256").update(received.map((f) => f.sha256).join(",")).digest("hex");
+    const existing = await ctx.db.scanBatch.findUnique({ where: { examId_sha256: { examId, sha256 } } });
+    if (existing) return { batch: await batchDetail(ctx, actor.schoolId, existing.id), duplicate: true };
+
+    const files = individual ? await expandZips(received, dir, limits.upload) : received;
+    const checked = [];
+    for (const file of files) checked.push({ ...file, checked: await checkPdf(file.path, file.name, limits.pdf) });
+    const merged = await mergeFiles(checked, dir);
+    if (merged.pageCount > limits.pdf.maxPages) {
+      throw new PayloadTooLargeError(`L'envoi compte ${merged.pageCount} pages, plus que les ${limits.pdf.maxPages} acceptées : découpez-le.`, "TOO_MANY_PAGES");
+    }
+    const batchId = await storeBatch(ctx, storage, {
+      actor, examId, sha256, layout: exam.layout, file: merged.file, pageCount: merged.pageCount,
+      sizeBytes: received.reduce((sum, f) => sum + f.size, 0),
+      originalName: received.map((f) => f.name).join(", ").slice(0, 500),
+      sourceFiles: individual ? merged.sourceFiles : null,
+    }, meta);
+    return { batch: await batchDetail(ctx, actor.schoolId, batchId), duplicate: false };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface NewBatch {
+  actor: StaffPrincipal;
+  examId: string;
+  sha256: string;
+  layout: "A4_BATCH" | "A3_DOUBLE" | "INDIVIDUAL_FILES";
+  file: string;
+  pageCount: number;
+  sizeBytes: number;
+  originalName: string;
+  sourceFiles: SourceFile[] | null;
+}
+
+/** The file goes to its final place first, then the row; a duplicate racing us wins cleanly. */
+async function storeBatch(ctx: AppContext, storage: Storage, b: NewBatch, meta: RequestMeta): Promise<string> {
+  const id = randomUUID();
+  const storagePath = storage.scanPath(b.actor.schoolId, id);
+  await storage.moveInto(b.file, storagePath);
+  try {
+    await ctx.db.$transaction(async (tx) => {
+      await tx.scanBatch.create({
+        data: {
+          id, schoolId: b.actor.schoolId, examId: b.examId, layout: b.layout, storagePath, sha256: b.sha256, sizeBytes: b.sizeBytes,
+          pageCount: b.pageCount, originalName: b.originalName, uploadedById: b.actor.id, stage: "queued",
+          ...(b.sourceFiles ? { sourceFiles: b.sourceFiles as unknown as Prisma.InputJsonValue } : {}),
+        },
+      });
+      await audit(tx, { schoolId: b.actor.schoolId, actorType: "staff", actorId: b.actor.id, action: "scan.uploaded", targetType: "scan_batch", targetId: id, data: { pages: b.pageCount, bytes: b.sizeBytes } }, meta);
+    });
+  } catch (error) {
+    await storage.remove(storagePath);
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      const winner = await ctx.db.scanBatch.findUniqueOrThrow({ where: { examId_sha256: { examId: b.examId, sha256: b.sha256 } } });
+      return winner.id;
+    }
+    throw error;
+  }
+  // Should Redis be down now, the batch stays UPLOADED and the worker's recovery sweep starts it.
+  await ctx.queues.ensure("scan.split", { batchId: id }, jobId.split(id)).catch((err: unknown) => ctx.logger.error({ err, batchId: id }, "could not enqueue scan.split"));
+  return id;
+}
+
+async function findBatch(ctx: AppContext, schoolId: string, batchId: string) {
+  const batch = await ctx.db.scanBatch.findFirst({ where: { id: batchId, schoolId } });
+  if (!batch) throw new NotFoundError("Lot de copies introuvable.");
+  return batch;
+}
+
+export async function batchDetail(ctx: AppContext, schoolId: string, batchId: string) {
+  const batch = await findBatch(ctx, schoolId, batchId);
+  const [booklets, counts] = await Promise.all([
+    ctx.db.booklet.findMany({
+      where: { batchId },
+      orderBy: { index: "asc" },
+      include: { pages: { orderBy: { position: "asc" }, select: { id: true, position: true, status: true, nearBlank: true, error: true, width: true, height: true } } },
+    }),
+    ctx.db.page.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } }),
+  ]);
+  const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
+  const pagesTotal = counts.reduce((sum, c) => sum + c._count._all, 0);
+  return {
+    id: batch.id,
+    examId: batch.examId,
+    status: batch.status,
+    stage: batch.stage,
+    layout: batch.layout,
+    originalName: batch.originalName,
+    sizeBytes: Number(batch.sizeBytes),
+    scanPageCount: batch.pageCount,
+    pagesTotal,
+    pagesDone: count("DONE"),
+    pagesFailed: count("FAILED"),
+    error: batch.error,
+    warnings: batch.warnings,
+    createdAt: batch.createdAt.toISOString(),
+    booklets: booklets.map((b) => ({
+      id: b.id,
+      index: b.index,
+      sourceName: b.sourceName,
+      warnings: b.warnings,
+      pages: b.pages.map((p) => ({ ...p, imageUrl: `/api/pages/${p.id}/image`, thumbUrl: `/api/pages/${p.id}/thumb` })),
+    })),
+  };
+}
+
+export async function listBatches(ctx: AppContext, schoolId: string, examId: string) {
+  await findExam(ctx.db, schoolId, examId);
+  const batches = await ctx.db.scanBatch.findMany({ where: { examId, schoolId }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  return Promise.all(batches.map((b) => batchDetail(ctx, schoolId, b.id)));
+}
+
+/** Failed pages (or a failed split) are queued again; done pages are left alone. */
+export async function retryBatch(ctx: AppContext, actor: StaffPrincipal, batchId: string, pageId: string | null, meta: RequestMeta) {
+  const batch = await findBatch(ctx, actor.schoolId, batchId);
+  const failed = await ctx.db.page.findMany({ where: { batchId, status: "FAILED", ...(pageId ? { id: pageId } : {}) }, select: { scanPageIndex: true } });
+  if (pageId && failed.length === 0) throw new ConflictError("Cette page n'est pas en échec : rien à relancer.", "NOTHING_TO_RETRY");
+  const splitFailed = batch.status === "FAILED" && (await ctx.db.page.count({ where: { batchId } })) === 0;
+  if (!splitFailed && failed.length === 0) throw new ConflictError("Aucune page en échec dans ce lot.", "NOTHING_TO_RETRY");
+  const indexes = [...new Set(failed.map((p) => p.scanPageIndex))];
+  await ctx.db.$transaction(async (tx) => {
+    await tx.page.updateMany({ where: { batchId, scanPageIndex: { in: indexes } }, data: { status: "PENDING", error: null } });
+    // A batch refused at the split (wrong layout, say) is cut again with the exam's layout of now.
+    const layout = splitFailed ? (await findExam(tx, actor.schoolId, batch.examId)).layout : batch.layout;
+    await tx.scanBatch.update({ where: { id: batchId }, data: { status: "PROCESSING", error: null, layout, stage: splitFailed ? "queued" : "pages" } });
+    await audit(tx, { schoolId: actor.schoolId, actorType: "staff", actorId: actor.id, action: "scan.retried", targetType: "scan_batch", targetId: batchId, data: { pages: indexes.length } }, meta);
+  });
+  if (splitFailed) await ctx.queues.ensure("scan.split", { batchId }, jobId.split(batchId));
+  for (const scanPageIndex of indexes) await ctx.queues.ensure("page.render", { batchId, scanPageIndex }, jobId.render(batchId, scanPageIndex));
+  return batchDetail(ctx, actor.schoolId, batchId);
+}
