@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./api/client";
-import { errorMessage, inlineErrorMessage, tooManyAttemptsMessage } from "./errors";
+import { errorDetails, errorMessage, inlineErrorMessage, tooManyAttemptsMessage } from "./errors";
 
 function apiError(status: number, code: string, retryAfterSeconds?: number): ApiError {
   return new ApiError({ status, code, message: "Message du serveur", requestId: "r", retryAfterSeconds });
@@ -26,5 +26,13 @@ describe("error messages", () => {
     expect(inlineErrorMessage(apiError(401, "UNAUTHENTICATED"))).toBeNull();
     expect(inlineErrorMessage(apiError(429, "TOO_MANY_ATTEMPTS", 60))).toBeNull();
     expect(inlineErrorMessage(apiError(400, "WEAK_PASSWORD"))).toBe("Message du serveur");
+  });
+
+  it("words nginx's own 413 page, and reads the field details of a 400", () => {
+    expect(errorMessage(apiError(413, "UNEXPECTED_RESPONSE"))).toBe("Le fichier est trop volumineux pour être envoyé.");
+    expect(errorMessage(apiError(413, "FILE_TOO_LARGE"))).toBe("Message du serveur");
+    const invalid = new ApiError({ status: 400, code: "VALIDATION_FAILED", message: "m", requestId: "r", details: [{ path: "title", message: "Trop court" }, { bad: 1 }] });
+    expect(errorDetails(invalid)).toEqual([{ path: "title", message: "Trop court" }]);
+    expect(errorDetails(new Error("x"))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Turns API errors into French messages, and tells which ones the global notice reports.
 import { ApiError, NETWORK_ERROR, UNEXPECTED_RESPONSE } from "./api/client";
+import type { ErrorDetail } from "./api/types";
 import { i18n } from "./i18n";
 
 const { t } = i18n.global;
@@ -21,6 +22,8 @@ export function errorMessage(error: unknown): string {
   if (error.code === "UNAUTHENTICATED") return t("errors.sessionExpired");
   if (error.status === 429) return tooManyAttemptsMessage(error.retryAfterSeconds);
   if (error.status === 403) return t("errors.forbidden");
+  // nginx answers an over-size upload itself, with an HTML page.
+  if (error.code === UNEXPECTED_RESPONSE && error.status === 413) return t("errors.tooLarge");
   if (error.code === UNEXPECTED_RESPONSE) return t("errors.unexpected");
   return error.message;
 }
@@ -33,4 +36,12 @@ export function inlineErrorMessage(error: unknown): string | null {
 /** Message for a list that failed to load: the generic one when the global notice already explains. */
 export function loadErrorMessage(error: unknown): string {
   return inlineErrorMessage(error) ?? t("app.loadFailed");
+}
+
+/** The per-field problems of a 400 response (VALIDATION_FAILED details), if any. */
+export function errorDetails(error: unknown): ErrorDetail[] {
+  if (!(error instanceof ApiError) || !Array.isArray(error.details)) return [];
+  return error.details.filter(
+    (d): d is ErrorDetail => typeof d === "object" && d !== null && typeof (d as ErrorDetail).path === "string" && typeof (d as ErrorDetail).message === "string",
+  );
 }

@@ -39,6 +39,16 @@ export const router = createRouter({
       meta: { roles: ["ADMIN"], title: "titles.admin" },
     },
     {
+      path: "/admin/examens/nouveau",
+      component: () => import("./views/ExamNewView.vue"),
+      meta: { roles: ["ADMIN"], title: "titles.newExam" },
+    },
+    {
+      path: "/admin/examens/:id",
+      component: () => import("./views/ExamView.vue"),
+      meta: { roles: ["ADMIN"], title: "titles.exam" },
+    },
+    {
       path: "/enseignant",
       component: () => import("./views/TeacherHomeView.vue"),
       meta: { roles: STAFF, title: "titles.teacher" },

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError } from "./client";
+import { ApiClient, ApiError, type UploadRequest } from "./client";
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
@@ -86,5 +86,111 @@ describe("ApiClient", () => {
     client.onError(listener);
     await client.listExams().catch(() => undefined);
     expect(listener).toHaveBeenCalledWith(expect.objectContaining({ code: "UNAUTHENTICATED" }), "/exams");
+  });
+});
+
+/** A stand-in for XMLHttpRequest: records what is sent, answers when told to. */
+class FakeUpload {
+  method = "";
+  url = "";
+  headers: Record<string, string> = {};
+  body: unknown = null;
+  status = 0;
+  responseText = "";
+  responseHeaders: Record<string, string> = {};
+  upload: { onprogress: ((event: ProgressEvent) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  onabort: (() => void) | null = null;
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
+  getResponseHeader(name: string) {
+    return this.responseHeaders[name] ?? null;
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  abort() {
+    this.onabort?.();
+  }
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ loaded, total, lengthComputable: true } as ProgressEvent);
+  }
+  answer(status: number, body: unknown) {
+    this.status = status;
+    this.responseText = typeof body === "string" ? body : JSON.stringify(body);
+    this.onload?.();
+  }
+}
+
+function uploadClient(...responses: Response[]) {
+  const uploads: FakeUpload[] = [];
+  const fetchMock = vi.fn<typeof fetch>();
+  for (const response of responses) fetchMock.mockResolvedValueOnce(response);
+  const client = new ApiClient("/api", fetchMock, () => {
+    const fake = new FakeUpload();
+    uploads.push(fake);
+    return fake as unknown as UploadRequest;
+  });
+  return { client, uploads, fetchMock };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("ApiClient.uploadScan", () => {
+  const file = new File([new Uint8Array([37, 80, 68, 70])], "copies.pdf", { type: "application/pdf" });
+
+  it("posts the file as multipart field file with the CSRF token, and reports progress", async () => {
+    const { client, uploads } = uploadClient(json(200, { user: staff, csrfToken: "tok-1" }));
+    await client.login("a@b.fr", "secret");
+    const progress = vi.fn();
+    const done = client.uploadScan("exam-1", [file], { onProgress: progress });
+    const xhr = uploads[0]!;
+    expect(xhr.method).toBe("POST");
+    expect(xhr.url).toBe("/api/exams/exam-1/scans");
+    expect(xhr.headers["X-CSRF-Token"]).toBe("tok-1");
+    expect(xhr.body).toBeInstanceOf(FormData);
+    expect(((xhr.body as FormData).get("file") as File).name).toBe("copies.pdf");
+    xhr.progress(50, 200);
+    expect(progress).toHaveBeenCalledWith(50, 200);
+    xhr.answer(200, { batch: { id: "b1" }, duplicate: true });
+    await expect(done).resolves.toEqual({ batch: { id: "b1" }, duplicate: true });
+  });
+
+  it("maps refusals to ApiError and tells the listener, but not about a cancelled upload", async () => {
+    const { client, uploads } = uploadClient();
+    const listener = vi.fn();
+    client.onError(listener);
+    const refused = client.uploadScan("exam-1", [file]);
+    uploads[0]!.answer(415, errorBody("UNSUPPORTED_MEDIA_TYPE", "Ce fichier n'est pas un PDF."));
+    await expect(refused).rejects.toMatchObject({ status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Ce fichier n'est pas un PDF." });
+    expect(listener).toHaveBeenCalledTimes(1);
+
+    const controller = new AbortController();
+    const cancelled = client.uploadScan("exam-1", [file], { signal: controller.signal });
+    controller.abort();
+    await expect(cancelled).rejects.toMatchObject({ code: "ABORTED" });
+    expect(listener).toHaveBeenCalledTimes(1);
+
+    const tooBig = client.uploadScan("exam-1", [file]);
+    uploads[2]!.answer(413, "<html>413 Request Entity Too Large</html>");
+    await expect(tooBig).rejects.toMatchObject({ status: 413, code: "UNEXPECTED_RESPONSE" });
+  });
+
+  it("refreshes a rejected CSRF token and sends the file again", async () => {
+    const { client, uploads } = uploadClient(json(200, { user: staff, csrfToken: "tok-2" }));
+    const done = client.uploadScan("exam-1", [file]);
+    uploads[0]!.answer(403, errorBody("CSRF_INVALID"));
+    await tick();
+    await tick();
+    expect(uploads).toHaveLength(2);
+    expect(uploads[1]!.headers["X-CSRF-Token"]).toBe("tok-2");
+    uploads[1]!.answer(201, { batch: { id: "b2" }, duplicate: false });
+    await expect(done).resolves.toMatchObject({ duplicate: false });
   });
 });

@@ -1,12 +1,18 @@
 // The one HTTP client of the SPA: typed endpoint methods, CSRF token handling and
 // error normalisation into ApiError.
 import type {
+  BatchesResponse,
+  BatchResponse,
   ErrorBody,
+  ExamInput,
+  ExamResponse,
   ExamsResponse,
   HealthResponse,
   LoginResponse,
+  MarkingSchemeInput,
   PingResponse,
   SessionResponse,
+  UploadScanResponse,
   UsersResponse,
 } from "./types";
 
@@ -42,12 +48,28 @@ export const NETWORK_ERROR = "NETWORK_ERROR";
 /** Code of error responses that do not follow the API error format (proxy page, HTML…). */
 export const UNEXPECTED_RESPONSE = "UNEXPECTED_RESPONSE";
 
+/** Code of uploads stopped by the caller (see UploadOptions.signal). */
+export const ABORTED = "ABORTED";
+
 /** Paths (relative to the API base) whose errors are shown by the login forms themselves. */
 export const LOGIN_PATHS: readonly string[] = ["/auth/login", "/auth/student-login"];
 
 export type ApiErrorListener = (error: ApiError, path: string) => void;
 
-type Method = "GET" | "POST";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface UploadOptions {
+  /** Bytes of the request body sent so far, and its total size (0 when unknown). */
+  onProgress?: (sent: number, total: number) => void;
+  /** Aborting it stops the upload, which then fails with code ABORTED. */
+  signal?: AbortSignal;
+}
+
+/** The part of XMLHttpRequest the client uses for uploads (fetch reports no upload progress). */
+export type UploadRequest = Pick<
+  XMLHttpRequest,
+  "open" | "setRequestHeader" | "send" | "abort" | "getResponseHeader" | "status" | "responseText" | "upload" | "onload" | "onerror" | "onabort"
+>;
 
 function isErrorBody(value: unknown): value is ErrorBody {
   if (typeof value !== "object" || value === null || !("error" in value)) return false;
@@ -55,24 +77,41 @@ function isErrorBody(value: unknown): value is ErrorBody {
   return typeof error === "object" && error !== null && "code" in error && "message" in error;
 }
 
-function retryAfter(response: Response): number | undefined {
-  const header = response.headers.get("Retry-After");
+function retryAfter(header: string | null): number | undefined {
   if (header === null || header.trim() === "") return undefined;
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
-async function toApiError(response: Response): Promise<ApiError> {
-  const body: unknown = await response.json().catch(() => null);
+function errorFrom(status: number, body: unknown, retryAfterHeader: string | null): ApiError {
   const error = isErrorBody(body) ? body.error : undefined;
   return new ApiError({
-    status: response.status,
+    status,
     code: error ? String(error.code) : UNEXPECTED_RESPONSE,
-    message: error ? String(error.message) : `HTTP ${response.status}`,
+    message: error ? String(error.message) : `HTTP ${status}`,
     requestId: error?.requestId ? String(error.requestId) : "",
-    retryAfterSeconds: retryAfter(response),
+    retryAfterSeconds: retryAfter(retryAfterHeader),
     details: error?.details,
   });
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const body: unknown = await response.json().catch(() => null);
+  return errorFrom(response.status, body, response.headers.get("Retry-After"));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function networkError(cause: unknown): ApiError {
+  const error = new ApiError({ status: 0, code: NETWORK_ERROR, message: "Network request failed", requestId: "" });
+  error.cause = cause;
+  return error;
 }
 
 export class ApiClient {
@@ -80,10 +119,16 @@ export class ApiClient {
   private listener: ApiErrorListener | null = null;
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly uploadImpl: () => UploadRequest;
 
-  constructor(baseUrl = "/api", fetchImpl: typeof fetch = (input, init) => fetch(input, init)) {
+  constructor(
+    baseUrl = "/api",
+    fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+    uploadImpl: () => UploadRequest = () => new XMLHttpRequest(),
+  ) {
     this.baseUrl = baseUrl;
     this.fetchImpl = fetchImpl;
+    this.uploadImpl = uploadImpl;
   }
 
   /** Registers the application-wide error handler (session expiry, access denied…). */
@@ -121,6 +166,54 @@ export class ApiClient {
     return this.request<ExamsResponse>("GET", "/exams");
   }
 
+  getExam(id: string): Promise<ExamResponse> {
+    return this.request<ExamResponse>("GET", `/exams/${encodeURIComponent(id)}`);
+  }
+
+  createExam(input: ExamInput): Promise<ExamResponse> {
+    return this.request<ExamResponse>("POST", "/exams", input);
+  }
+
+  updateExam(id: string, patch: Partial<ExamInput>): Promise<ExamResponse> {
+    return this.request<ExamResponse>("PATCH", `/exams/${encodeURIComponent(id)}`, patch);
+  }
+
+  setMarkingScheme(id: string, scheme: MarkingSchemeInput): Promise<ExamResponse> {
+    return this.request<ExamResponse>("PUT", `/exams/${encodeURIComponent(id)}/marking-scheme`, scheme);
+  }
+
+  archiveExam(id: string): Promise<ExamResponse> {
+    return this.request<ExamResponse>("POST", `/exams/${encodeURIComponent(id)}/archive`);
+  }
+
+  deleteExam(id: string): Promise<void> {
+    return this.request<void>("DELETE", `/exams/${encodeURIComponent(id)}`);
+  }
+
+  listBatches(examId: string): Promise<BatchesResponse> {
+    return this.request<BatchesResponse>("GET", `/exams/${encodeURIComponent(examId)}/scans`);
+  }
+
+  getBatch(batchId: string): Promise<BatchResponse> {
+    return this.request<BatchResponse>("GET", `/scans/${encodeURIComponent(batchId)}`);
+  }
+
+  /** Queues the batch's failed pages (or its failed split) again. */
+  retryBatch(batchId: string): Promise<BatchResponse> {
+    return this.request<BatchResponse>("POST", `/scans/${encodeURIComponent(batchId)}/retry`);
+  }
+
+  retryPage(batchId: string, pageId: string): Promise<BatchResponse> {
+    return this.request<BatchResponse>("POST", `/scans/${encodeURIComponent(batchId)}/pages/${encodeURIComponent(pageId)}/retry`);
+  }
+
+  /** Uploads the copier's file(s) as multipart field `file`, reporting the upload's progress. */
+  uploadScan(examId: string, files: readonly File[], options: UploadOptions = {}): Promise<UploadScanResponse> {
+    const form = new FormData();
+    for (const file of files) form.append("file", file, file.name);
+    return this.reported(`/exams/${encodeURIComponent(examId)}/scans`, (path) => this.sendForm<UploadScanResponse>(path, form, options, true));
+  }
+
   pingWorker(): Promise<PingResponse> {
     return this.request<PingResponse>("POST", "/system/ping");
   }
@@ -134,13 +227,22 @@ export class ApiClient {
     return response;
   }
 
-  private async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  private request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    return this.reported(path, () => this.send<T>(method, path, body, true));
+  }
+
+  /** Runs a request, telling the error listener about its failure (except a caller's abort). */
+  private async reported<T>(path: string, attempt: (path: string) => Promise<T>): Promise<T> {
     try {
-      return await this.send<T>(method, path, body, true);
+      return await attempt(path);
     } catch (error) {
-      if (error instanceof ApiError) this.listener?.(error, path);
+      if (error instanceof ApiError && error.code !== ABORTED) this.listener?.(error, path);
       throw error;
     }
+  }
+
+  private async refreshToken(): Promise<void> {
+    this.keepToken(await this.send<SessionResponse>("GET", "/auth/session", undefined, false));
   }
 
   private async send<T>(method: Method, path: string, body: unknown, mayRetry: boolean): Promise<T> {
@@ -157,9 +259,7 @@ export class ApiClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (cause) {
-      const error = new ApiError({ status: 0, code: NETWORK_ERROR, message: "Network request failed", requestId: "" });
-      error.cause = cause;
-      throw error;
+      throw networkError(cause);
     }
 
     if (response.ok) {
@@ -173,10 +273,54 @@ export class ApiClient {
 
     const error = await toApiError(response);
     if (mayRetry && error.status === 403 && error.code === "CSRF_INVALID") {
-      this.keepToken(await this.send<SessionResponse>("GET", "/auth/session", undefined, false));
+      await this.refreshToken();
       return this.send<T>(method, path, body, false);
     }
     throw error;
+  }
+
+  private async sendForm<T>(path: string, form: FormData, options: UploadOptions, mayRetry: boolean): Promise<T> {
+    const { status, text, retryAfterHeader } = await this.post(path, form, options);
+    if (status >= 200 && status < 300) {
+      const body = parseJson(text);
+      if (body === null) throw new ApiError({ status, code: UNEXPECTED_RESPONSE, message: "Invalid JSON", requestId: "" });
+      return body as T;
+    }
+    const error = errorFrom(status, parseJson(text), retryAfterHeader);
+    if (mayRetry && error.status === 403 && error.code === "CSRF_INVALID") {
+      await this.refreshToken();
+      return this.sendForm<T>(path, form, options, false);
+    }
+    throw error;
+  }
+
+  private post(path: string, form: FormData, options: UploadOptions): Promise<{ status: number; text: string; retryAfterHeader: string | null }> {
+    const { onProgress, signal } = options;
+    return new Promise((resolve, reject) => {
+      const aborted = () => new ApiError({ status: 0, code: ABORTED, message: "Upload aborted", requestId: "" });
+      if (signal?.aborted) return reject(aborted());
+      const xhr = this.uploadImpl();
+      const abort = () => xhr.abort();
+      const done = () => signal?.removeEventListener("abort", abort);
+      xhr.open("POST", this.baseUrl + path);
+      xhr.setRequestHeader("Accept", "application/json");
+      if (this.csrfToken) xhr.setRequestHeader("X-CSRF-Token", this.csrfToken);
+      if (onProgress) xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : 0);
+      xhr.onload = () => {
+        done();
+        resolve({ status: xhr.status, text: xhr.responseText, retryAfterHeader: xhr.getResponseHeader("Retry-After") });
+      };
+      xhr.onerror = (event) => {
+        done();
+        reject(networkError(event));
+      };
+      xhr.onabort = () => {
+        done();
+        reject(aborted());
+      };
+      signal?.addEventListener("abort", abort);
+      xhr.send(form);
+    });
   }
 }
 

@@ -53,6 +53,27 @@ export interface UsersResponse {
 
 export type ExamStatus = "DRAFT" | "OPEN" | "PUBLISHED" | "ARCHIVED";
 
+/** How the copier's file is cut into booklets (one per student). */
+export type ExamLayout = "A3_DOUBLE" | "A4_BATCH" | "INDIVIDUAL_FILES";
+
+export type CopyStatus = "STAGING" | "READY" | "LOCKED" | "FINALIZING" | "GRADED" | "FAILED";
+
+/** A rectangle on a page, in page-relative coordinates (0–1 from the top-left corner). */
+export interface NameBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Question {
+  id: string;
+  position: number;
+  label: string;
+  maxPoints: number;
+  allowHalf: boolean;
+}
+
 export interface Exam {
   id: string;
   title: string;
@@ -60,14 +81,98 @@ export interface Exam {
   /** Calendar day, YYYY-MM-DD. */
   date: string;
   classNames: string[];
+  pagesPerCopy: number;
+  layout: ExamLayout;
+  nameBox: NameBox;
   status: ExamStatus;
+  reportScale: number;
+  questions: Question[];
   questionCount: number;
   totalPoints: number;
-  reportScale: number;
+  copyCounts: Record<CopyStatus, number>;
 }
 
 export interface ExamsResponse {
   exams: Exam[];
+}
+
+export interface ExamResponse {
+  exam: Exam;
+}
+
+export interface ExamInput {
+  title: string;
+  subject: string;
+  /** YYYY-MM-DD. */
+  date: string;
+  classNames: string[];
+  pagesPerCopy: number;
+  layout?: ExamLayout;
+  nameBox?: NameBox;
+}
+
+export interface MarkingSchemeInput {
+  questions: { label: string; maxPoints: number; allowHalf: boolean }[];
+  reportScale: number;
+}
+
+export type BatchStatus = "UPLOADED" | "PROCESSING" | "DONE" | "FAILED";
+export type BatchStage = "queued" | "split" | "pages";
+export type PageStatus = "PENDING" | "DONE" | "FAILED";
+
+export interface ScanPage {
+  id: string;
+  position: number;
+  status: PageStatus;
+  nearBlank: boolean;
+  error: string | null;
+  /** Pixel size of the page image, once rendered. */
+  width: number | null;
+  height: number | null;
+  imageUrl: string;
+  thumbUrl: string;
+}
+
+export interface Booklet {
+  id: string;
+  /** 1-based order in the batch. */
+  index: number;
+  /** The uploaded file the booklet came from (individual files only). */
+  sourceName: string | null;
+  warnings: string[];
+  pages: ScanPage[];
+}
+
+export interface Batch {
+  id: string;
+  examId: string;
+  status: BatchStatus;
+  stage: BatchStage | null;
+  layout: ExamLayout;
+  originalName: string;
+  sizeBytes: number;
+  scanPageCount: number;
+  pagesTotal: number;
+  pagesDone: number;
+  pagesFailed: number;
+  error: string | null;
+  warnings: string[];
+  createdAt: string;
+  booklets: Booklet[];
+}
+
+export interface BatchesResponse {
+  batches: Batch[];
+}
+
+export interface BatchResponse {
+  batch: Batch;
+}
+
+export interface UploadScanResponse {
+  batch: Batch;
+  /** True when the same file had already been uploaded for this exam: batch is that one. */
+  duplicate: boolean;
 }
 
 export interface PingResponse {
@@ -87,6 +192,12 @@ export interface HealthResponse {
   commit: string;
   uptimeSeconds: number;
   checks: Record<string, HealthCheck>;
+}
+
+/** One field's problem in a 400 response (details of VALIDATION_FAILED). */
+export interface ErrorDetail {
+  path: string;
+  message: string;
 }
 
 export interface ErrorBody {

@@ -1,30 +1,39 @@
 // The tables of the home pages, shown by ListPanel: exams (admins and teachers) and staff (admins).
 import type { Exam, StaffUser } from "../api/types";
+import { calendarDay } from "../format";
 import { i18n } from "../i18n";
 import { useExamsStore } from "../stores/exams";
 import { useUsersStore } from "../stores/users";
-import type { ListTable } from "./ListPanel.vue";
+import { copyCountTags } from "./batches";
+import type { ListColumn, ListTable } from "./ListPanel.vue";
 
 const { t, d } = i18n.global;
 
-/** Exam dates are calendar days (YYYY-MM-DD): read them in local time, not UTC. */
-function day(value: string): Date {
-  return new Date(`${value}T00:00:00`);
-}
+const examColumns: readonly ListColumn<Exam>[] = [
+  { heading: "exams.title", text: (exam) => exam.title },
+  { heading: "exams.subject", text: (exam) => exam.subject },
+  { heading: "exams.date", text: (exam) => d(calendarDay(exam.date), "day") },
+  { heading: "exams.classes", text: (exam) => exam.classNames.join(", ") },
+  { heading: "exams.questions", text: (exam) => exam.questionCount },
+  { heading: "exams.scale", text: (exam) => t("exams.scaleValue", { total: exam.totalPoints, scale: exam.reportScale }) },
+  { heading: "exams.status", text: (exam) => t(`exams.statuses.${exam.status}`), badge: true },
+];
 
 export const examTable: ListTable<Exam> = {
-  columns: [
-    { heading: "exams.title", text: (exam) => exam.title },
-    { heading: "exams.subject", text: (exam) => exam.subject },
-    { heading: "exams.date", text: (exam) => d(day(exam.date), "day") },
-    { heading: "exams.classes", text: (exam) => exam.classNames.join(", ") },
-    { heading: "exams.questions", text: (exam) => exam.questionCount },
-    { heading: "exams.scale", text: (exam) => t("exams.scaleValue", { total: exam.totalPoints, scale: exam.reportScale }) },
-    { heading: "exams.status", text: (exam) => t(`exams.statuses.${exam.status}`), badge: true },
-  ],
+  columns: examColumns,
   store: useExamsStore,
   empty: "exams.empty",
   testid: "exam-list",
+};
+
+/** The administrators' list: each title opens the exam's page, and copies are counted by status. */
+export const adminExamTable: ListTable<Exam> = {
+  ...examTable,
+  columns: [
+    { ...examColumns[0]!, link: (exam) => `/admin/examens/${exam.id}` },
+    ...examColumns.slice(1),
+    { heading: "exams.copies", text: () => "—", tags: copyCountTags },
+  ],
 };
 
 export const staffTable: ListTable<StaffUser> = {
