@@ -17,7 +17,7 @@ import { createDb, createPool } from "../../server/lib/db.js";
 import { hashSecret } from "../../server/lib/auth/secrets.js";
 import { run } from "../../server/lib/exec.js";
 
-const { values: args } = parseArgs({ options: { students: { type: "string", default: "35" }, "big-pages": { type: "string", default: "1000" }, quick: { type: "boolean", default: false } } });
+const { values: args } = parseArgs({ options: { students: { type: "string", default: "35" }, "big-pages": { type: "string", default: "1000" }, quick: { type: "boolean", default: false }, profile: { type: "boolean", default: false } } });
 const STUDENTS = Number(args.students);
 const CORES = availableParallelism();
 const SERVER = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -128,7 +128,8 @@ async function setup() {
   };
   const procs: ChildProcess[] = [
     spawn(process.execPath, ["dist/server/index.js"], { env, stdio: ["ignore", "ignore", "inherit"] }),
-    spawn(process.execPath, ["dist/server/worker.js"], { env, stdio: ["ignore", "ignore", "inherit"] }),
+    // --profile: the worker writes a V8 CPU profile (open it in Chrome DevTools) on exit.
+    spawn(process.execPath, [...(args.profile ? ["--cpu-prof", "--cpu-prof-dir", "bench/results/profiles"] : []), "dist/server/worker.js"], { env, stdio: ["ignore", "ignore", "inherit"] }),
   ];
   const api = new Api(`http://127.0.0.1:${port}`);
   for (let i = 0; ; i++) {
@@ -165,9 +166,12 @@ async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pd
   const api = new Sampler(stack.apiPid, `${stack.api.base}/api/health/live`).start();
   const started = performance.now();
   const { batch } = (await stack.api.call("POST", `/api/exams/${exam.id}/scans`, form)) as { batch: { id: string } };
+  const uploaded = performance.now();
+  let split = 0;
   let status: { status: string; scanPageCount: number; pagesTotal: number; pagesDone: number };
   for (;;) {
     status = ((await stack.api.call("GET", `/api/scans/${batch.id}`)) as { batch: typeof status }).batch;
+    if (!split && status.pagesTotal > 0) split = performance.now();
     if (status.status === "DONE" || status.status === "FAILED") break;
     await sleep(100);
   }
@@ -175,7 +179,8 @@ async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pd
   const w = worker.stop();
   const a = api.stop();
   if (status.status !== "DONE") throw new Error(`${name}: batch ${status.status}`);
-  return { file, seconds, scanPages: status.scanPageCount, pageImages: status.pagesTotal, workerPeakRssMb: w.peakRssMb, apiLiveP50Ms: a.liveP50Ms, apiLiveMaxMs: a.liveMaxMs, apiLiveSamples: a.liveSamples };
+  const phases = { uploadSeconds: round((uploaded - started) / 1000, 2), splitSeconds: round((split - uploaded) / 1000, 2), renderSeconds: round((performance.now() - split) / 1000, 2) };
+  return { file, seconds, phases, scanPages: status.scanPageCount, pageImages: status.pagesTotal, workerPeakRssMb: w.peakRssMb, apiLiveP50Ms: a.liveP50Ms, apiLiveMaxMs: a.liveMaxMs, apiLiveSamples: a.liveSamples };
 }
 
 /** pdftoppm -r 150 -jpeg, one process per core over contiguous page ranges. */
@@ -202,10 +207,10 @@ async function scenario(stack: Awaited<ReturnType<typeof setup>>, name: string, 
   const result = {
     name, layout, scanPages: ours.scanPages, pageImages: ours.pageImages, fileMb: round(pdf.length / 1048576),
     seconds: round(ours.seconds, 2), pagesPerSecond, pdftoppmSeconds: round(ref.seconds, 2), pdftoppmPagesPerSecond: ref.pagesPerSecond,
-    ratio: round(pagesPerSecond / ref.pagesPerSecond, 2), workerPeakRssMb: ours.workerPeakRssMb,
+    ratio: round(pagesPerSecond / ref.pagesPerSecond, 2), phases: ours.phases, workerPeakRssMb: ours.workerPeakRssMb,
     apiLiveP50Ms: ours.apiLiveP50Ms, apiLiveMaxMs: ours.apiLiveMaxMs, apiLiveSamples: ours.apiLiveSamples,
   };
-  out(`${name.padEnd(26)} ${String(result.scanPages).padStart(5)} scan pages  ${String(pagesPerSecond).padStart(6)} p/s  pdftoppm ${String(ref.pagesPerSecond).padStart(6)} p/s  ×${result.ratio}  worker peak ${result.workerPeakRssMb} MB  live p50 ${result.apiLiveP50Ms} ms max ${result.apiLiveMaxMs} ms`);
+  out(`${name.padEnd(26)} ${String(result.scanPages).padStart(5)} scan pages  ${String(pagesPerSecond).padStart(6)} p/s  pdftoppm ${String(ref.pagesPerSecond).padStart(6)} p/s  ×${result.ratio}  worker peak ${result.workerPeakRssMb} MB  live p50 ${result.apiLiveP50Ms} ms max ${result.apiLiveMaxMs} ms  (upload ${ours.phases.uploadSeconds} s, split ${ours.phases.splitSeconds} s, render ${ours.phases.renderSeconds} s)`);
   return result;
 }
 

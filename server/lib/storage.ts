@@ -8,6 +8,17 @@ import path from "node:path";
 
 export type PageHalf = "FULL" | "LEFT" | "RIGHT";
 
+/** Runs `write`; if its folder is missing, creates it and writes again (no mkdir on the hot path). */
+async function withParent(dir: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    await mkdir(dir, { recursive: true });
+    await write();
+  }
+}
+
 export class Storage {
   readonly root: string;
 
@@ -46,16 +57,16 @@ export class Storage {
   }
 
   async writeAtomic(relative: string, data: Uint8Array, owner: string): Promise<void> {
-    const tmp = path.join(await this.ensureDir(this.tmpDir(owner)), randomUUID());
-    await writeFile(tmp, data);
+    const dir = this.abs(this.tmpDir(owner));
+    const tmp = path.join(dir, randomUUID());
+    await withParent(dir, () => writeFile(tmp, data));
     await this.moveInto(tmp, relative);
   }
 
   /** Moves a finished temporary file to its final place (same file system: an atomic rename). */
   async moveInto(tmpAbsolute: string, relative: string): Promise<void> {
     const target = this.abs(relative);
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(tmpAbsolute, target);
+    await withParent(path.dirname(target), () => rename(tmpAbsolute, target));
   }
 
   async remove(relative: string): Promise<void> {

@@ -283,14 +283,27 @@ function specks(seed: number): string {
 
 const paperCache = new Map<string, Buffer>();
 
-/** Off-white paper with light noise, generated once per size. */
+/**
+ * Off-white paper with light noise, generated once per size. Scanner noise is mostly coarse (the
+ * paper's grain, over a few pixels): grain in 4 × 4 cells plus a little fine noise gives the
+ * sample scans' ≈ 4 grey levels of deviation and, once in a JPEG, about their bytes per pixel
+ * (which is what decoding costs depend on).
+ */
 function paper(width: number, height: number): Buffer {
   const key = `${width}x${height}`;
   let pixels = paperCache.get(key);
   if (!pixels) {
     const next = random(width * 31 + height);
+    const grain = (): number => (next() + next() + next() - 1.5) * 8;
+    const columns = Math.ceil(width / 4);
+    const cells = Array.from({ length: columns * Math.ceil(height / 4) }, grain);
     pixels = Buffer.allocUnsafe(width * height);
-    for (let i = 0; i < pixels.length; i += 1) pixels[i] = 234 + Math.round((next() + next() - 1) * 6);
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        const cell = cells[(y >> 2) * columns + (x >> 2)]!;
+        pixels[y * width + x] = Math.round(234 + cell + (next() - 0.5) * 2);
+      }
+    }
     paperCache.set(key, pixels);
   }
   return pixels;
@@ -310,7 +323,7 @@ export interface ScanImage {
 export async function encodeScan(grey: Buffer, width: number, height: number, encoding: "jpeg" | "ccitt" | "flate"): Promise<ScanImage> {
   const raw = { raw: { width, height, channels: 1 as const } };
   if (encoding === "jpeg") {
-    const data = await sharp(grey, raw).toColourspace("b-w").jpeg({ quality: 85, optimiseCoding: false }).toBuffer();
+    const data = await sharp(grey, raw).toColourspace("b-w").jpeg({ quality: 80, optimiseCoding: false }).toBuffer();
     return { width, height, data, dict: { ColorSpace: "DeviceGray", BitsPerComponent: 8, Filter: "DCTDecode" } };
   }
   if (encoding === "flate") {

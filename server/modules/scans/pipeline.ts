@@ -9,7 +9,7 @@ import type { AppContext } from "../../lib/context.js";
 import { run } from "../../lib/exec.js";
 import { jobId } from "../../lib/jobs.js";
 import { liveWorkers } from "../../lib/heartbeat.js";
-import { Storage } from "../../lib/storage.js";
+import { Storage, type PageHalf } from "../../lib/storage.js";
 import { layoutMismatch, planBooklets, type SourceFile } from "./layout.js";
 import { inspectPage, scanPageToImages, ScanPageError } from "./pdf/page-images.js";
 
@@ -87,28 +87,52 @@ async function scanPagePdf(env: PipelineEnv, storage: Storage, batch: { id: stri
   }
 }
 
+interface BatchFacts {
+  schoolId: string;
+  layout: "A4_BATCH" | "A3_DOUBLE" | "INDIVIDUAL_FILES";
+  storagePath: string;
+  pageCount: number;
+}
+
+// What a render needs to know of its batch never changes once pages exist: one query per
+// batch and worker instead of one per page.
+const factsCache = new Map<string, BatchFacts>();
+async function batchFacts(ctx: AppContext, batchId: string): Promise<BatchFacts | null> {
+  const cached = factsCache.get(batchId);
+  if (cached) return cached;
+  const facts = await ctx.db.scanBatch.findUnique({ where: { id: batchId }, select: { schoolId: true, layout: true, storagePath: true, pageCount: true } });
+  if (facts) {
+    if (factsCache.size > 200) factsCache.clear();
+    factsCache.set(batchId, facts);
+  }
+  return facts;
+}
+
 export async function renderPage(env: PipelineEnv, batchId: string, scanPageIndex: number, job: Job): Promise<{ source: string }> {
   const { ctx } = env;
   const storage = new Storage(ctx.config.DATA_DIR);
-  const pages = await ctx.db.page.findMany({ where: { batchId, scanPageIndex }, include: { batch: true } });
-  const batch = pages[0]?.batch;
+  const batch = await batchFacts(ctx, batchId);
   if (!batch) return { source: "none" };
+  const halves: PageHalf[] = batch.layout === "A3_DOUBLE" ? ["LEFT", "RIGHT"] : ["FULL"];
   try {
-    const result = await scanPageToImages(await scanPagePdf(env, storage, batch, scanPageIndex), { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" });
-    const updates = [];
-    for (const page of pages) {
-      const image = result.images[page.half];
-      if (!image) throw new Error(`no ${page.half} image for scan page ${scanPageIndex}`);
-      const imagePath = storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, page.half, "image");
-      const thumbPath = storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, page.half, "thumb");
-      await storage.writeAtomic(imagePath, image.image, tmpOwner(env.workerId));
-      await storage.writeAtomic(thumbPath, image.thumb, tmpOwner(env.workerId));
-      updates.push(ctx.db.page.update({
-        where: { id: page.id },
+    const pdf = await scanPagePdf(env, storage, { id: batchId, ...batch }, scanPageIndex);
+    const result = await scanPageToImages(pdf, { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" });
+    // Each page row is keyed by (batch, scan page, half) and written whole: no read, no
+    // transaction needed; a retry writes the same files and values again.
+    await Promise.all(halves.map(async (half) => {
+      const image = result.images[half];
+      if (!image) throw new Error(`no ${half} image for scan page ${scanPageIndex}`);
+      const imagePath = storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, half, "image");
+      const thumbPath = storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, half, "thumb");
+      await Promise.all([
+        storage.writeAtomic(imagePath, image.image, tmpOwner(env.workerId)),
+        storage.writeAtomic(thumbPath, image.thumb, tmpOwner(env.workerId)),
+      ]);
+      await ctx.db.page.update({
+        where: { batchId_scanPageIndex_half: { batchId, scanPageIndex, half } },
         data: { status: "DONE", error: null, imagePath, thumbPath, width: image.width, height: image.height, nearBlank: image.nearBlank, source: result.source },
-      }));
-    }
-    await ctx.db.$transaction(updates);
+      });
+    }));
     await settleBatch(ctx, batchId);
     return { source: result.source };
   } catch (error) {
@@ -125,9 +149,10 @@ export async function renderPage(env: PipelineEnv, batchId: string, scanPageInde
 
 /** When no page is left to do, the batch is DONE (or FAILED, naming how many pages failed). */
 async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
+  if ((await ctx.db.page.count({ where: { batchId, status: "PENDING" } })) > 0) return;
   const counts = await ctx.db.page.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } });
   const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
-  if (counts.length === 0 || count("PENDING") > 0) return;
+  if (counts.length === 0) return;
   const failed = count("FAILED");
   await ctx.db.scanBatch.update({
     where: { id: batchId },

@@ -13,9 +13,8 @@ export interface PixelSource {
   grey: boolean;
 }
 
-// Measured on 150-dpi A3 scans (see the ingest benchmark notes): Huffman optimisation doubles
-// JPEG encoding time for ~8 % smaller files; WebP effort 0 is ~40 % faster than the default 4 for
-// thumbnails ~20 % larger (3–4 KB).
+// Measured on 150-dpi A3 scans: Huffman optimisation doubles JPEG encoding time for ~8 % smaller
+// files; WebP effort 0 is ~40 % faster than the default 4 for thumbnails ~20 % larger (3–4 KB).
 const JPEG_OPTIONS = { optimiseCoding: false } as const;
 const WEBP_OPTIONS = { quality: 75, effort: 0 } as const;
 // libvips' Lanczos reduction of single-band images costs twice the linear one here, and with the
@@ -37,7 +36,7 @@ function inputOptions(source: PixelSource, options: ResolvedOptions): SharpOptio
  * divisor (2 for a 300-dpi A4 page: 150 dpi) is preferred while it keeps at least 3/4 of the
  * allowed size: it is cheaper to compute and keeps bilevel scans crisp.
  */
-export function sourceScale(partWidth: number, height: number, maxLongSide: number): number {
+function sourceScale(partWidth: number, height: number, maxLongSide: number): number {
   const factor = Math.max(partWidth, height) / maxLongSide;
   if (factor <= 1) return 1;
   const whole = Math.ceil(factor);
@@ -146,20 +145,28 @@ async function encodeThumb(thumb: Raw): Promise<Pick<WebImage, "thumb" | "thumbF
   return { thumb: webp, thumbFormat: "webp", nearBlank: isNearBlank(thumb.data, thumb.width, thumb.height, thumb.channels) };
 }
 
+export interface PassthroughLayout {
+  partWidth: number;
+  height: number;
+  grey: boolean;
+  /** A reduced-size rendering of the original, when one was computed while parsing it. */
+  preview?: { pixels: Buffer; width: number; height: number };
+}
+
 /**
- * JPEG page images taken as they are (the original, or its halves cut without re-encoding); the
- * thumbnails come from one reduced-size decode of the original (JPEG shrink-on-load).
+ * JPEG page images taken as they are (the original, or its halves cut without re-encoding). The
+ * thumbnails come from the preview when it is about as large as they are, otherwise from a
+ * reduced-size decode of the original (JPEG shrink-on-load).
  */
-export async function passthroughImages(
-  original: Buffer,
-  parts: Buffer[],
-  partWidth: number,
-  height: number,
-  grey: boolean,
-  options: ResolvedOptions,
-): Promise<WebImage[]> {
-  const source: PixelSource = { input: original, width: partWidth * parts.length, height, grey };
-  const thumbs = await thumbnailsOf(sharp(original, inputOptions(source, options)), partWidth, height, parts.length, grey, options);
+export async function passthroughImages(original: Buffer, parts: Buffer[], layout: PassthroughLayout, options: ResolvedOptions): Promise<WebImage[]> {
+  const { partWidth, height, grey, preview } = layout;
+  const size = thumbnailSize(partWidth, height, options.thumbLongSide);
+  // Up to 10 % enlargement of the preview does not show at thumbnail size.
+  const previewLargeEnough = preview && preview.height >= size.height * 0.9 && preview.width >= size.width * parts.length * 0.9;
+  const pipeline = previewLargeEnough
+    ? sharp(preview.pixels, { raw: { width: preview.width, height: preview.height, channels: 1 } })
+    : sharp(original, inputOptions({ input: original, width: partWidth * parts.length, height, grey }, options));
+  const thumbs = await thumbnailsOf(pipeline, partWidth, height, parts.length, grey, options);
   return Promise.all(
     parts.map(async (image, i) => ({ image, imageFormat: "jpeg", width: partWidth, height, ...(await encodeThumb(thumbs[i]!)) }) satisfies WebImage),
   );

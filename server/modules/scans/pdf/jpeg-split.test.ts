@@ -1,7 +1,14 @@
-// The DCT-domain cut must give exactly the pixels a full decode gives for each half, or decline.
+// The DCT-domain cut must give exactly the pixels a full decode gives for each half, or decline
+// (the parse itself declines colour, progressive and damaged JPEGs).
 import sharp, { type JpegOptions, type Region } from "sharp";
 import { describe, expect, it } from "vitest";
-import { splitJpegHalves } from "./jpeg-split.js";
+import { parseGreyJpeg } from "./jpeg-parse.js";
+import { splitJpegHalves as splitParsed } from "./jpeg-split.js";
+
+function splitJpegHalves(jpeg: Buffer): [Buffer, Buffer] | undefined {
+  const parsed = parseGreyJpeg(jpeg);
+  return parsed && splitParsed(parsed);
+}
 
 /** A grey test image with detail everywhere, so that every block has AC coefficients. */
 function pattern(width: number, height: number): Buffer {

@@ -150,8 +150,8 @@ describe("scanPageToImages: orientation", () => {
   it.each([
     [90, 270],
     [270, 90],
-  ] as const)("applies /Rotate %i to a landscape-stored page", async (rotate, storedTurn) => {
-    const { grey, width, height } = await a4PagePixels({ kind: "written", label: 9 }, 150);
+  ] as const)("applies /Rotate %i to a landscape-stored page, after downscaling it", async (rotate, storedTurn) => {
+    const { grey, width, height } = await a4PagePixels({ kind: "written", label: 9 }, 300);
     const stored = await sharp(grey, { raw: { width, height, channels: 1 } }).rotate(storedTurn).toColourspace("b-w").raw().toBuffer();
     const pdf = await makeImagePdf(await encodeScan(stored, height, width, "jpeg"), { size: { width: A4_PT.height, height: A4_PT.width }, rotate });
     const result = await scanPageToImages(pdf, { split: "none" });

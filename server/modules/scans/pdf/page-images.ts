@@ -6,6 +6,7 @@ import { ScanPageError } from "./errors.js";
 import { imageSource, type ImageSource } from "./extract.js";
 import { guardPage } from "./guard.js";
 import { passthroughImages, webImages } from "./images.js";
+import { parseGreyJpeg, quarterImage } from "./jpeg-parse.js";
 import { splitJpegHalves } from "./jpeg-split.js";
 import { findFullPageImage } from "./inspect.js";
 import { loadPdf, pageGeometry, type PageGeometry } from "./page.js";
@@ -76,9 +77,11 @@ async function passthrough(source: ImageSource, options: ResolvedOptions): Promi
   const halves = options.split === "halves";
   const partWidth = halves ? Math.floor(source.width / 2) : source.width;
   if (Math.max(partWidth, source.height) > options.maxLongSide * PASSTHROUGH_SLACK) return undefined;
-  const parts = halves ? splitJpegHalves(source.input) : [source.input];
+  const parsed = source.grey ? parseGreyJpeg(source.input) : undefined;
+  const parts = halves ? parsed && splitJpegHalves(parsed) : [source.input];
   if (!parts) return undefined;
-  const images = await passthroughImages(source.input, parts, partWidth, source.height, source.grey, options);
+  const preview = parsed && quarterImage(parsed);
+  const images = await passthroughImages(source.input, parts, { partWidth, height: source.height, grey: source.grey, preview }, options);
   return { source: "jpeg-passthrough", images: halves ? { LEFT: images[0], RIGHT: images[1] } : { FULL: images[0] } };
 }
 
