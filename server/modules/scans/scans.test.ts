@@ -13,12 +13,14 @@ import { makeA3Batch, makeA4Batch, readPageLabel } from "../../test/scan-factory
 import { run } from "../../lib/exec.js";
 import { startWorker, type RunningWorker } from "../../worker/run.js";
 import { cleanupStorage } from "./cleanup.js";
+import { createApp } from "../../app.js";
 
 let env: TestEnv;
 let dataDir: string;
 let worker: RunningWorker;
 let admin: Client;
 let teacher: Client;
+let teacherEmail: string;
 let foreignTeacher: Client;
 
 beforeAll(async () => {
@@ -27,7 +29,8 @@ beforeAll(async () => {
   const school = await createSchool(env.ctx);
   const other = await createSchool(env.ctx, "Autre lycée");
   admin = await staffClient(env.app, (await createStaff(env.ctx, school.id, "ADMIN")).email);
-  teacher = await staffClient(env.app, (await createStaff(env.ctx, school.id, "TEACHER")).email);
+  teacherEmail = (await createStaff(env.ctx, school.id, "TEACHER")).email;
+  teacher = await staffClient(env.app, teacherEmail);
   foreignTeacher = await staffClient(env.app, (await createStaff(env.ctx, other.id, "TEACHER")).email);
   worker = await startWorker(env.ctx);
 });
@@ -180,6 +183,17 @@ describe("A4 batches", () => {
     const foreign = await foreignTeacher.agent.get(`/api/pages/${page.id}/image`);
     expect(foreign.status).toBe(404);
     await request(env.app).get(`/api/pages/${page.id}/image`).expect(401);
+  });
+
+  it("hands the file to nginx with X-Accel-Redirect when configured", async () => {
+    const page = await env.ctx.db.page.findFirstOrThrow({ where: { batchId } });
+    const behindNginx = createApp({ ...env.ctx, config: { ...env.config, MEDIA_X_ACCEL: true } });
+    const client = await staffClient(behindNginx, teacherEmail);
+    const res = await client.agent.get(`/api/pages/${page.id}/image`).expect(200);
+    expect(res.headers["x-accel-redirect"]).toBe(`/_protected/${page.imagePath}`);
+    expect(res.headers["cache-control"]).toBe("private, max-age=300");
+    expect(res.headers["content-type"]).toBe("image/jpeg");
+    expect(Number(res.headers["content-length"] ?? 0)).toBe(0);
   });
 
   it("finds no unreferenced file after a clean run", async () => {

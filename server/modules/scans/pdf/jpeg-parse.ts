@@ -60,39 +60,39 @@ export function parseGreyJpeg(jpeg: Buffer): GreyJpeg | undefined {
 }
 
 /**
- * A quarter-size greyscale image (4 × 4 pixels per 2 × 2): each block's quadrant means from its
- * DC and lowest AC coefficients, as libjpeg's reduced-size decode does with a few more terms.
+ * A quarter-size greyscale image (one pixel per 4 × 4): each block's quadrant means from its DC
+ * and lowest AC coefficients, as libjpeg's reduced-size decode does with a few more terms.
  */
 export function quarterImage(parsed: GreyJpeg): { pixels: Buffer; width: number; height: number } {
   const { blocks, blocksPerRow, rows, steps } = parsed;
-  const width = Math.ceil(parsed.width / 4);
-  const height = Math.ceil(parsed.height / 4);
-  const pixels = Buffer.alloc(width * height);
   // Mean over half a block of the first cosine basis function, with the IDCT's normalisations.
   const half = 0.640729;
-  const edge = half / (4 * Math.SQRT2);
-  const corner = (half * half) / 4;
-  for (let row = 0; row < rows; row += 1) {
-    for (let column = 0; column < blocksPerRow; column += 1) {
-      const b = row * blocksPerRow + column;
-      const mean = 128 + (blocks.dc[b]! * steps[0]) / 8;
-      const horizontal = blocks.low[b * 3]! * steps[1] * edge;
-      const vertical = blocks.low[b * 3 + 1]! * steps[2] * edge;
-      const diagonal = blocks.low[b * 3 + 2]! * steps[3] * corner;
-      for (let dy = 0; dy < 2; dy += 1) {
-        const y = row * 2 + dy;
-        if (y >= height) break;
-        const sy = dy === 0 ? 1 : -1;
-        for (let dx = 0; dx < 2; dx += 1) {
-          const x = column * 2 + dx;
-          if (x >= width) break;
-          const sx = dx === 0 ? 1 : -1;
-          const value = mean + sx * horizontal + sy * vertical + sx * sy * diagonal;
-          pixels[y * width + x] = value < 0 ? 0 : value > 255 ? 255 : Math.round(value);
-        }
-      }
+  const [dcStep, horizontalStep, verticalStep, diagonalStep] = [
+    steps[0] / 8,
+    (steps[1] * half) / (4 * Math.SQRT2),
+    (steps[2] * half) / (4 * Math.SQRT2),
+    (steps[3] * half * half) / 4,
+  ];
+  const stride = blocksPerRow * 2;
+  const out = new Uint8ClampedArray(stride * rows * 2); // clamps and rounds
+  for (let row = 0, b = 0; row < rows; row += 1) {
+    for (let column = 0; column < blocksPerRow; column += 1, b += 1) {
+      const mean = 128 + blocks.dc[b]! * dcStep;
+      const h = blocks.low[b * 3]! * horizontalStep;
+      const v = blocks.low[b * 3 + 1]! * verticalStep;
+      const d = blocks.low[b * 3 + 2]! * diagonalStep;
+      const at = row * 2 * stride + column * 2;
+      out[at] = mean + h + v + d;
+      out[at + 1] = mean - h + v - d;
+      out[at + stride] = mean + h - v - d;
+      out[at + stride + 1] = mean - h - v + d;
     }
   }
+  // Blocks overhang the image's right and bottom edges; keep the image's own quarter.
+  const width = Math.ceil(parsed.width / 4);
+  const height = Math.ceil(parsed.height / 4);
+  const pixels = Buffer.allocUnsafe(width * height);
+  for (let y = 0; y < height; y += 1) pixels.set(out.subarray(y * stride, y * stride + width), y * width);
   return { pixels, width, height };
 }
 
@@ -211,37 +211,57 @@ function parseBlocks(data: Uint8Array, headers: Headers, count: number): Blocks 
   const dcLookup = headers.dcTable.lookup;
   const acLookup = headers.acTable.lookup;
   const limit = (data.length - 4) * 8;
-  let bit = 0;
+  // A 32-bit window on the bit stream: `bits` valid bits at the bottom of `window`, the next
+  // byte to load at `next`. The position in the stream is next * 8 - bits.
+  let window = 0;
+  let bits = 0;
+  let next = 0;
   let dc = 0;
   for (let b = 0; b < count; b += 1) {
-    let entry = dcLookup[peek16(data, bit)]!;
+    while (bits <= 24) {
+      window = ((window << 8) | (data[next++] ?? 0)) >>> 0;
+      bits += 8;
+    }
+    let entry = dcLookup[(window >>> (bits - 16)) & 0xffff]!;
     if (entry === 0) return undefined;
-    bit += entry >>> 8;
+    bits -= entry >>> 8;
     const size = entry & 0xff;
     if (size !== 0) {
-      dc += extend(peek16(data, bit) >>> (16 - size), size);
-      bit += size;
+      while (bits <= 24) {
+        window = ((window << 8) | (data[next++] ?? 0)) >>> 0;
+        bits += 8;
+      }
+      dc += extend((window >>> (bits - size)) & ((1 << size) - 1), size);
+      bits -= size;
     }
     blocks.dc[b] = dc;
-    blocks.acStart[b] = bit;
+    blocks.acStart[b] = next * 8 - bits;
     for (let k = 1; k < 64; ) {
-      entry = acLookup[peek16(data, bit)]!;
+      while (bits <= 24) {
+        window = ((window << 8) | (data[next++] ?? 0)) >>> 0;
+        bits += 8;
+      }
+      entry = acLookup[(window >>> (bits - 16)) & 0xffff]!;
       if (entry === 0) return undefined;
-      bit += entry >>> 8;
+      bits -= entry >>> 8;
       const runSize = entry & 0xff;
-      const bits = runSize & 15;
-      if (bits === 0) {
+      const size = runSize & 15;
+      if (size === 0) {
         if (runSize !== 0xf0) break; // end of block
         k += 16; // sixteen zeros
         continue;
       }
       k += runSize >>> 4;
-      if (k <= 4 && LOW_SLOT[k]! >= 0) blocks.low[b * 3 + LOW_SLOT[k]!] = extend(peek16(data, bit) >>> (16 - bits), bits);
-      bit += bits;
+      if (k <= 4 && LOW_SLOT[k]! >= 0) {
+        // At most 16 code bits were taken from at least 25: `size` (≤ 10) bits are still there.
+        blocks.low[b * 3 + LOW_SLOT[k]!] = extend((window >>> (bits - size)) & ((1 << size) - 1), size);
+      }
+      bits -= size;
       k += 1;
     }
-    if (bit > limit) return undefined; // truncated data
-    blocks.end[b] = bit;
+    const end = next * 8 - bits;
+    if (end > limit) return undefined; // truncated data
+    blocks.end[b] = end;
   }
   return blocks;
 }
