@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { loadConfigOrExit } from "../server/lib/config.js";
 import { ensureDatabase, migrate } from "../server/lib/database.js";
-import { unreachableServices } from "../server/lib/services-check.js";
+import { missingTools, unreachableServices } from "../server/lib/services-check.js";
 import { createDb, createPool } from "../server/lib/db.js";
 import { formatDemoLogins, seedDemo } from "../server/cli/demo.js";
 
@@ -66,7 +66,7 @@ function supervise(children: { name: string; child: ChildProcess }[]): void {
 }
 
 async function main(): Promise<void> {
-  const problems = await unreachableServices(config.DATABASE_URL, config.REDIS_URL);
+  const problems = [...(await unreachableServices(config.DATABASE_URL, config.REDIS_URL)), ...(await missingTools())];
   if (problems.length > 0) {
     problems.forEach((p) => console.error(p));
     process.exit(1);

@@ -6,7 +6,7 @@ import { recoverScans } from "./modules/scans/pipeline.js";
 import { cleanupStorage } from "./modules/scans/cleanup.js";
 import { createDb, createPool } from "./lib/db.js";
 import { ensureDatabase, migrate } from "./lib/database.js";
-import { unreachableServices } from "./lib/services-check.js";
+import { missingTools, unreachableServices } from "./lib/services-check.js";
 import { hashSecret } from "./lib/auth/secrets.js";
 import { audit } from "./lib/audit.js";
 import { endStaffSessions } from "./modules/auth/service.js";
@@ -15,7 +15,7 @@ import { formatDemoLogins, randomString, seedDemo } from "./cli/demo.js";
 const HELP = `Usage: npm run korrigo -- <command>
 
 Commands:
-  check-services              check that PostgreSQL and Redis answer
+  check-services              check that PostgreSQL and Redis answer and the PDF tools are installed
   migrate                     create the database if needed and apply migrations
   seed-demo                   create the demo school if the database is empty
   reset-password --email E    give a staff account a new random password (printed once)
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { email: { type: "string" }, "dry-run": { type: "boolean" } } });
   switch (positionals[0]) {
     case "check-services": {
-      const problems = await unreachableServices(config.DATABASE_URL, config.REDIS_URL);
+      const problems = [...(await unreachableServices(config.DATABASE_URL, config.REDIS_URL)), ...(await missingTools())];
       problems.forEach((p) => console.error(p));
       return problems.length ? 1 : 0;
     }

@@ -2,6 +2,7 @@
 import pg from "pg";
 import { Redis } from "ioredis";
 import { withDatabase } from "./database.js";
+import { run } from "./exec.js";
 
 function where(url: string): string {
   const u = new URL(url);
@@ -48,4 +49,18 @@ async function checkRedis(url: string): Promise<string | null> {
 export async function unreachableServices(databaseUrl: string, redisUrl: string): Promise<string[]> {
   const problems = await Promise.all([checkPostgres(databaseUrl), checkRedis(redisUrl)]);
   return problems.filter((p): p is string => p !== null);
+}
+
+/** The PDF tools the API and worker run; one sentence per missing one. */
+export async function missingTools(): Promise<string[]> {
+  const tools: [string, string[], string][] = [
+    ["qpdf", ["--version"], "qpdf"],
+    ["pdfimages", ["-v"], "poppler-utils"],
+  ];
+  const missing: string[] = [];
+  for (const [command, args, pkg] of tools) {
+    const found = await run(command, args, 10_000).then(() => true, () => false);
+    if (!found) missing.push(`${command} is not installed: scanned PDFs cannot be checked or split. Install it with \`apt-get install ${pkg}\`.`);
+  }
+  return missing;
 }

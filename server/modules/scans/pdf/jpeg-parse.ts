@@ -211,39 +211,23 @@ function parseBlocks(data: Uint8Array, headers: Headers, count: number): Blocks 
   const dcLookup = headers.dcTable.lookup;
   const acLookup = headers.acTable.lookup;
   const limit = (data.length - 4) * 8;
-  // A 32-bit window on the bit stream: `bits` valid bits at the bottom of `window`, the next
-  // byte to load at `next`. The position in the stream is next * 8 - bits.
-  let window = 0;
-  let bits = 0;
-  let next = 0;
+  let bit = 0;
   let dc = 0;
   for (let b = 0; b < count; b += 1) {
-    while (bits <= 24) {
-      window = ((window << 8) | (data[next++] ?? 0)) >>> 0;
-      bits += 8;
-    }
-    let entry = dcLookup[(window >>> (bits - 16)) & 0xffff]!;
+    let entry = dcLookup[peek16(data, bit)]!;
     if (entry === 0) return undefined;
-    bits -= entry >>> 8;
+    bit += entry >>> 8;
     const size = entry & 0xff;
     if (size !== 0) {
-      while (bits <= 24) {
-        window = ((window << 8) | (data[next++] ?? 0)) >>> 0;
-        bits += 8;
-      }
-      dc += extend((window >>> (bits - size)) & ((1 << size) - 1), size);
-      bits -= size;
+      dc += extend(peek16(data, bit) >>> (16 - size), size);
+      bit += size;
     }
     blocks.dc[b] = dc;
-    blocks.acStart[b] = next * 8 - bits;
+    blocks.acStart[b] = bit;
     for (let k = 1; k < 64; ) {
-      while (bits <= 24) {
-        window = ((window << 8) | (data[next++] ?? 0)) >>> 0;
-        bits += 8;
-      }
-      entry = acLookup[(window >>> (bits - 16)) & 0xffff]!;
+      entry = acLookup[peek16(data, bit)]!;
       if (entry === 0) return undefined;
-      bits -= entry >>> 8;
+      bit += entry >>> 8;
       const runSize = entry & 0xff;
       const size = runSize & 15;
       if (size === 0) {
@@ -252,16 +236,12 @@ function parseBlocks(data: Uint8Array, headers: Headers, count: number): Blocks 
         continue;
       }
       k += runSize >>> 4;
-      if (k <= 4 && LOW_SLOT[k]! >= 0) {
-        // At most 16 code bits were taken from at least 25: `size` (≤ 10) bits are still there.
-        blocks.low[b * 3 + LOW_SLOT[k]!] = extend((window >>> (bits - size)) & ((1 << size) - 1), size);
-      }
-      bits -= size;
+      if (k <= 4 && LOW_SLOT[k]! >= 0) blocks.low[b * 3 + LOW_SLOT[k]!] = extend(peek16(data, bit) >>> (16 - size), size);
+      bit += size;
       k += 1;
     }
-    const end = next * 8 - bits;
-    if (end > limit) return undefined; // truncated data
-    blocks.end[b] = end;
+    if (bit > limit) return undefined; // truncated data
+    blocks.end[b] = bit;
   }
   return blocks;
 }
