@@ -187,11 +187,13 @@ function background(art: PageArt, width: number, height: number): Promise<Buffer
   let cached = backgrounds.get(key);
   if (!cached) {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${A4_MM.width} ${A4_MM.height}">${backgroundSvg(art.kind, variant)}</svg>`;
-    cached = sharp(paper(width, height), { raw: { width, height, channels: 1 } })
-      .composite([{ input: Buffer.from(svg) }])
-      .toColourspace("b-w")
-      .raw()
-      .toBuffer();
+    cached = paper(width, height).then((pixels) =>
+      sharp(pixels, { raw: { width, height, channels: 1 } })
+        .composite([{ input: Buffer.from(svg) }])
+        .toColourspace("b-w")
+        .raw()
+        .toBuffer(),
+    );
     backgrounds.set(key, cached);
   }
   return cached;
@@ -281,32 +283,36 @@ function specks(seed: number): string {
   }).join("");
 }
 
-const paperCache = new Map<string, Buffer>();
+const paperCache = new Map<string, Promise<Buffer>>();
 
 /**
  * Off-white paper with light noise, generated once per size. Scanner noise is mostly coarse (the
- * paper's grain, over a few pixels): grain in 4 × 4 cells plus a little fine noise gives the
- * sample scans' ≈ 4 grey levels of deviation and, once in a JPEG, about their bytes per pixel
- * (which is what decoding costs depend on).
+ * paper's grain, over a few pixels): smooth grain from quarter-resolution noise, plus a little
+ * fine noise, gives the sample scans' ≈ 4 grey levels of deviation and, once in a JPEG, about
+ * their bytes per pixel (which is what decoding costs depend on).
  */
-function paper(width: number, height: number): Buffer {
+function paper(width: number, height: number): Promise<Buffer> {
   const key = `${width}x${height}`;
   let pixels = paperCache.get(key);
   if (!pixels) {
-    const next = random(width * 31 + height);
-    const grain = (): number => (next() + next() + next() - 1.5) * 8;
-    const columns = Math.ceil(width / 4);
-    const cells = Array.from({ length: columns * Math.ceil(height / 4) }, grain);
-    pixels = Buffer.allocUnsafe(width * height);
-    for (let y = 0; y < height; y += 1) {
-      for (let x = 0; x < width; x += 1) {
-        const cell = cells[(y >> 2) * columns + (x >> 2)]!;
-        pixels[y * width + x] = Math.round(234 + cell + (next() - 0.5) * 2);
-      }
-    }
+    pixels = makePaper(width, height);
     paperCache.set(key, pixels);
   }
   return pixels;
+}
+
+async function makePaper(width: number, height: number): Promise<Buffer> {
+  const next = random(width * 31 + height);
+  const [coarseWidth, coarseHeight] = [Math.ceil(width / 4), Math.ceil(height / 4)];
+  const coarse = Buffer.alloc(coarseWidth * coarseHeight);
+  for (let i = 0; i < coarse.length; i += 1) coarse[i] = Math.round(234 + (next() + next() + next() - 1.5) * 10);
+  const grain = await sharp(coarse, { raw: { width: coarseWidth, height: coarseHeight, channels: 1 } })
+    .resize(width, height, { fit: "fill", kernel: "cubic" })
+    .toColourspace("b-w")
+    .raw()
+    .toBuffer();
+  for (let i = 0; i < grain.length; i += 1) grain[i] = Math.min(255, grain[i]! + Math.round((next() - 0.5) * 2));
+  return grain;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,7 +329,8 @@ export interface ScanImage {
 export async function encodeScan(grey: Buffer, width: number, height: number, encoding: "jpeg" | "ccitt" | "flate"): Promise<ScanImage> {
   const raw = { raw: { width, height, channels: 1 as const } };
   if (encoding === "jpeg") {
-    const data = await sharp(grey, raw).toColourspace("b-w").jpeg({ quality: 80, optimiseCoding: false }).toBuffer();
+    // Quality 72 is what the sample scans' quantisation tables amount to.
+    const data = await sharp(grey, raw).toColourspace("b-w").jpeg({ quality: 72, optimiseCoding: false }).toBuffer();
     return { width, height, data, dict: { ColorSpace: "DeviceGray", BitsPerComponent: 8, Filter: "DCTDecode" } };
   }
   if (encoding === "flate") {

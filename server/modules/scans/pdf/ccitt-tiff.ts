@@ -4,14 +4,13 @@
 // as coded; BlackIsZero shows them inverted.
 
 export const TIFF_UNCOMPRESSED = 1;
-export const TIFF_CCITT_RLE = 2;
 export const TIFF_CCITT_G3 = 3;
 export const TIFF_CCITT_G4 = 4;
 
 export interface BilevelTiff {
   width: number;
   height: number;
-  compression: 1 | 2 | 3 | 4;
+  compression: 1 | 3 | 4;
   /** T4Options for Group 3: bit 0 = 2-D coding, bit 2 = fill bits before each EOL. */
   t4Options?: number;
   /** Photometric interpretation: 0 = WhiteIsZero, 1 = BlackIsZero. */

@@ -52,7 +52,7 @@ export function singleImageDraw(content: Uint8Array, resources: ContentResources
     }
     const op = token.value;
     if (op === "Do") {
-      const name = nameOperand(operands[0]);
+      const name = nameOperand(operands.at(-1));
       if (name === undefined || found || resources.xobjectKind(name) !== "image") return undefined;
       found = { name, ctm };
     } else if (!HARMLESS.has(op)) {
@@ -65,7 +65,7 @@ export function singleImageDraw(content: Uint8Array, resources: ContentResources
       if (operands.length !== 6 || !operands.every((v) => typeof v === "number")) return undefined;
       ctm = multiply(operands as Matrix, ctm);
     } else if (op === "gs") {
-      const name = nameOperand(operands[0]);
+      const name = nameOperand(operands.at(-1));
       if (name === undefined || !resources.graphicsStateIsPlain(name)) return undefined;
     }
     operands = [];

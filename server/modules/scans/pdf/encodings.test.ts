@@ -199,6 +199,49 @@ describe("CCITT fax images", () => {
     expect(await popplerMean(negative)).toBeLessThan(60); // …as poppler shows it
   });
 
+  // A 64 × 48 pattern encoded by libtiff 4.5 (`tiffcp -c g3:1d`, `g3:2d`, `g3:1d:fill`,
+  // `g3:2d:fill`, one strip): Group 3 with an EOL before each line, 1-D or 2-D, with or without
+  // fill bits aligning each line on a byte.
+  const G3 = {
+    "1-D": "ABNVqtVMFAAJqtVqpgoABNVqtVMFAAJqtVqtVqACarVarVagAmq1Wq1WoAJqtVqtVqACarVarVagAmq1WqmCgAE1WonqYKAATVBgmKYKAATVEBi1qtQATVIBiFqtQATVHDO61WoAJqqBsHWq1ABNVQNg61WoAJqpgXmCgAE1UwLzBQACaqYF5goABNVMC+q1ABNVMC+q1ABNVMC+q1ABNVMC+q1ABNVMC+q1ABNVMC8wUAAmqoGwdTBQACaqgbB1MFAAJqjhndarUAE1SAYharUAE1RAYtarUAE1QYJi1WoAJqtRPWq1ABNVqtVMFAAJqtVqpgoABNVqtVMFAAJqtVqtVqACarVarVagAmq1Wq1WoAJqtVqtVqACarVarVagAmq1WqmCgAE1Wq1UwUAAmq1WqmCgAE1Wq1Wq1ABNVqtVqtQATVarVarUAE1Wq1Wq1ABNVqtVqtQ=",
+    "2-D": "ABmq1WqmCgAF/gAzVarVTBQAC/OqgAzVarVarUAF/wAZqtVqtVqAC/4AM1Wq1UwUAAuRP4AM1QYJimCgAFp51UAGapAMQtVqAC0/gAzVUDYOtVqAC/4AM1UwLzBQAC/ABmqmBeYKAAXnVQAZqpgX1WoAL+ADNVMC+q1ABfwAZqpgXmCgAFsIjrABmqoGwdTBQAC2s6qADNUgGIWq1ABbXwAZqgwTFqtQAWGF8AGarVaqYKAAX+ADNVqtVMFAAL86qADNVqtVqtQAX/ABmq1Wq1WoAL/gAzVarVTBQAC/wAZqtVqpgoABfnVQAZqtVqtVqAC/4AM1Wq1Wq1ABf8A=",
+    "1-D aligned": "AAE1Wq1UwUAAATVarVTBQAABNVqtVMFAAAE1Wq1Wq1ABNVqtVqtQATVarVarUAE1Wq1Wq1ABNVqtVqtQATVarVTBQAABNVqJ6mCgAAE1QYJimCgAATVEBi1qtQABNUgGIWq1AAE1RwzutVqAATVUDYOtVqABNVQNg61WoAE1UwLzBQABNVMC8wUAATVTAvMFAAE1UwL6rUABNVMC+q1AATVTAvqtQAE1UwL6rUABNVMC+q1AATVTAvMFAAE1VA2DqYKAATVUDYOpgoABNUcM7rVagAE1SAYharUAATVEBi1qtQABNUGCYtVqAAE1WonrVagAATVarVTBQAABNVqtVMFAAAE1Wq1UwUAAATVarVarUAE1Wq1Wq1ABNVqtVqtQATVarVarUAE1Wq1Wq1ABNVqtVMFAAAE1Wq1UwUAAATVarVTBQAABNVqtVqtQATVarVarUAE1Wq1Wq1ABNVqtVqtQATVarVarUA==",
+    "2-D aligned": "AAGarVaqYKAAAX+AAZqtVqpgoAABfnVQAZqtVqtVqAABf8ABmq1Wq1WoAAF/wAGarVaqYKAAAXIn8AGaoMExTBQAAWnnVQABmqQDELVagAFp/AABmqoGwdarUAF/wAGaqYF5goABfgABmqmBeYKAAXnVQAGaqYF9VqABfwABmqmBfVagAX8AAZqpgXmCgAFsIjrAAZqqBsHUwUAAAW1nVQABmqQDELVagAFtfAABmqDBMWq1AAFhhfABmq1WqmCgAAF/gAGarVaqYKAAAX51UAGarVarVagAAX/AAZqtVqtVqAABf8ABmq1WqmCgAAF/gAGarVaqYKAAAX51UAGarVarVagAAX/AAZqtVqtVqAABf8A=",
+  };
+  const patternIsBlack = (x: number, y: number) => (x - 20) ** 2 + (y - 20) ** 2 < 144 || (x > 40 && y % 8 < 3) || x % 16 === 0;
+
+  it.each(Object.entries(G3))("reads Group 3 %s data exactly, as poppler does", async (variant, base64) => {
+    const [w, h] = [64, 48];
+    const pdf = await makeImagePdf(
+      {
+        width: w,
+        height: h,
+        data: Buffer.from(base64, "base64"),
+        dict: {
+          ColorSpace: "DeviceGray",
+          BitsPerComponent: 1,
+          Filter: "CCITTFaxDecode",
+          DecodeParms: { K: variant.startsWith("2-D") ? 4 : 0, Columns: w, Rows: h, EndOfLine: true, EncodedByteAlign: variant.endsWith("aligned") },
+        },
+      },
+      { size: { width: w * 10, height: h * 10 } },
+    );
+    const result = await scanPageToImages(pdf, { split: "none" });
+    expect(result.source).toBe("ccitt");
+    const ours = await sharp(result.images.FULL!.image).toColourspace("b-w").raw().toBuffer();
+    const file = path.join(work, `g3-${variant.replace(/\W/g, "")}.pdf`);
+    writeFileSync(file, pdf);
+    execFileSync("pdftoppm", ["-r", "72", "-gray", "-jpeg", "-singlefile", file, file]); // 10 pixels per sample
+    const { data: poppler, info } = await sharp(`${file}.jpg`).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
+    const misread = (isBlack: (x: number, y: number) => boolean) => {
+      const wrong: [number, number][] = [];
+      for (let y = 0; y < h; y += 1) for (let x = 0; x < w; x += 1) if (isBlack(x, y) !== patternIsBlack(x, y)) wrong.push([x, y]);
+      return wrong;
+    };
+    expect(misread((x, y) => ours[y * w + x]! < 128)).toEqual([]);
+    expect(misread((x, y) => poppler[(y * 10 + 5) * info.width + x * 10 + 5]! < 128)).toEqual([]);
+  });
+
   it("renders Group 4 data whose rows are byte-aligned (libtiff cannot read it)", async () => {
     const result = await scanPageToImages(await makeImagePdf(withParms({ EncodedByteAlign: true })), { split: "none" });
     expect(result.source).toBe("render");

@@ -2,9 +2,9 @@
 // fax data wrapped in a TIFF, or inflated raw pixels. Undefined means "not one of ours": the
 // caller renders the page with pdf.js instead.
 import { PDFArray, PDFName, PDFRawStream, type PDFDict, type PDFObject } from "pdf-lib";
-import { bilevelTiff, TIFF_CCITT_G3, TIFF_CCITT_G4, TIFF_CCITT_RLE, TIFF_UNCOMPRESSED } from "./ccitt-tiff.js";
+import { bilevelTiff, TIFF_CCITT_G3, TIFF_CCITT_G4, TIFF_UNCOMPRESSED } from "./ccitt-tiff.js";
 import { ScanPageError, frenchNumber } from "./errors.js";
-import { checkDeclaredPixels, inflateBounded } from "./inflate.js";
+import { checkDeclaredPixels, imageBound, inflateBounded } from "./inflate.js";
 import { readJpegInfo } from "./jpeg-header.js";
 import { boolOf, entry, filterChain, numberOf, numbers, type FilterStep } from "./pdf-values.js";
 import { undoPngPredictor, undoTiffPredictor } from "./predictors.js";
@@ -94,16 +94,16 @@ function ccittSource(
   const blackIs1 = boolOf(parms, "BlackIs1") ?? false;
   if (columns !== width || rows !== height) return undefined;
   checkDeclaredPixels(columns, rows, options.maxPixels);
-  // libtiff reads G4 only without byte alignment, and 1-D/2-D G3 only with EOL codes (it
-  // resynchronises on them) or, for 1-D, byte-aligned rows without EOLs (TIFF "CCITT RLE").
-  let compression: 2 | 3 | 4;
+  // libtiff reads G4 without byte alignment, and G3 (1-D or 2-D) only when each line starts with
+  // an EOL code (it resynchronises on them; with EncodedByteAlign, TIFF's "fill bits" option).
+  // Other combinations are left to pdf.js.
+  let compression: 3 | 4;
   let t4Options = 0;
   if (k < 0 && !byteAlign) compression = TIFF_CCITT_G4;
   else if (k >= 0 && endOfLine) {
     compression = TIFF_CCITT_G3;
     t4Options = (k > 0 ? 1 : 0) | (byteAlign ? 4 : 0);
-  } else if (k === 0 && byteAlign) compression = TIFF_CCITT_RLE;
-  else return undefined;
+  } else return undefined;
   const photometric = blackIs1 !== inverted ? 1 : 0;
   return {
     kind: "ccitt",
@@ -145,7 +145,7 @@ function flateSource(
       `L'image de la page ferait ${frenchNumber(expected)} octets une fois décompressée, au-delà de la limite : fichier refusé.`,
     );
   }
-  const inflated = inflateBounded(data, expected);
+  const inflated = inflateBounded(data, imageBound(expected, rowBytes))?.subarray(0, expected);
   if (!inflated || inflated.length < expected) return undefined;
   const pixels = png
     ? undoPngPredictor(inflated, height, rowBytes, Math.max(1, (channels * bits) >> 3))

@@ -2,7 +2,7 @@
 // declare too many pixels and Flate streams that inflate past their bound, anywhere the page
 // reaches (contents, forms, images, fonts, patterns, annotations).
 import { PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, type PDFObject, type PDFPage } from "pdf-lib";
-import { checkDeclaredPixels, inflateBounded } from "./inflate.js";
+import { checkDeclaredPixels, imageBound, inflateBounded } from "./inflate.js";
 import { boolOf, entry, filterChain, nameOf, numberOf } from "./pdf-values.js";
 import type { ResolvedOptions } from "./types.js";
 
@@ -49,13 +49,14 @@ function guardStream(stream: PDFRawStream, options: ResolvedOptions): void {
   inflateBounded(stream.contents, Math.min(options.maxInflatedBytes, samples ?? Infinity));
 }
 
-/** Bytes an image's samples take, plus one per row for PNG predictors; undefined when unknown. */
+/** Bytes an image's samples may inflate to (with PNG predictor bytes); undefined when unknown. */
 function declaredImageBytes(dict: PDFDict, width: number, height: number): number | undefined {
   const imageMask = boolOf(dict, "ImageMask") ?? false;
   const components = imageMask ? 1 : componentCount(entry(dict, "ColorSpace"));
   if (components === undefined) return undefined;
   const bits = imageMask ? 1 : (numberOf(dict, "BitsPerComponent") ?? 8);
-  return (Math.ceil((width * components * bits) / 8) + 1) * height;
+  const rowBytes = Math.ceil((width * components * bits) / 8) + 1;
+  return imageBound(rowBytes * height, rowBytes);
 }
 
 const DEVICE_COMPONENTS: Record<string, number> = { DeviceGray: 1, G: 1, DeviceRGB: 3, RGB: 3, DeviceCMYK: 4, CMYK: 4 };

@@ -21,6 +21,14 @@ export function inflateBounded(data: Uint8Array, bound: number): Buffer | undefi
   }
 }
 
+/**
+ * The inflation bound for image samples of `expected` bytes: some PDF writers leave a little
+ * padding after the samples, which readers ignore; a bomb is far beyond this.
+ */
+export function imageBound(expected: number, rowBytes: number): number {
+  return expected + Math.max(1024, rowBytes);
+}
+
 /** Refuses an image whose declared size alone exceeds the pixel budget. */
 export function checkDeclaredPixels(width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels) {

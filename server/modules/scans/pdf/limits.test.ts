@@ -36,7 +36,15 @@ describe("scanPageToImages: limits", () => {
 
   it("refuses a Flate image that inflates far past its declared size", async () => {
     const pdf = await makeImagePdf({ width: 100, height: 100, data: BOMB, dict: { ColorSpace: "DeviceGray", BitsPerComponent: 8, Filter: "FlateDecode" } });
-    expect(await refusal(pdf)).toMatch(/se décompresse au-delà de la taille attendue \(10 000 octets\)/);
+    expect(await refusal(pdf)).toMatch(/se décompresse au-delà de la taille attendue \(11 024 octets\)/);
+  });
+
+  it("tolerates a little padding after an image's samples, as PDF readers do", async () => {
+    const { grey, width, height } = await a4PagePixels({ kind: "written", label: 8 }, 100);
+    const padded = Buffer.concat([grey, Buffer.alloc(500)]);
+    const pdf = await makeImagePdf({ width, height, data: deflateSync(padded), dict: { ColorSpace: "DeviceGray", BitsPerComponent: 8, Filter: "FlateDecode" } });
+    const result = await scanPageToImages(pdf, { split: "none" });
+    expect(result.source).toBe("flate");
   });
 
   it("refuses a page whose declared image alone would exceed the inflation bound", async () => {
