@@ -1,27 +1,6 @@
 // Signing in and out through the browser, nginx and the real API, with the seeded demo school.
-import { readFileSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
-import type { Logins } from "../stack.js";
-
-// Read when a test runs, not at import: the runner may load this file before global setup.
-function logins(): Logins {
-  return JSON.parse(readFileSync(new URL("../.run/logins.json", import.meta.url), "utf8")) as Logins;
-}
-
-function staffMember(role: "ADMIN" | "TEACHER") {
-  const found = logins().staff.find((s) => s.role === role);
-  if (!found) throw new Error(`no ${role} in e2e/.run/logins.json`);
-  return found;
-}
-
-const atPath = (path: string) => (url: URL) => url.pathname === path;
-
-async function staffLogin(page: Page, email: string, password: string): Promise<void> {
-  await page.goto("/connexion");
-  await page.getByTestId("login-email").fill(email);
-  await page.getByTestId("login-password").fill(password);
-  await page.getByTestId("login-submit").click();
-}
+import { expect, test } from "@playwright/test";
+import { atPath, cspViolations, logins, staffLogin, staffMember } from "./helpers.js";
 
 test("an admin signs in, sees the staff list, and signs out", async ({ page }) => {
   const admin = staffMember("ADMIN");
@@ -78,16 +57,7 @@ test("a wrong password shows the French error and signs nobody in", async ({ pag
 });
 
 test("the SPA is served with a strict CSP and runs without violating it", async ({ page }) => {
-  const violations: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /content security policy|refused to/i.test(msg.text())) violations.push(msg.text());
-  });
-  // Violations the console might word differently are still reported by this DOM event.
-  // (A string: this project's TypeScript has no DOM types outside web/.)
-  await page.addInitScript({
-    content: `document.addEventListener("securitypolicyviolation", (e) =>
-      console.error("Content Security Policy violation: " + e.violatedDirective + " " + e.blockedURI));`,
-  });
+  const violations = await cspViolations(page);
 
   const response = await page.goto("/connexion");
   expect(response?.status()).toBe(200);

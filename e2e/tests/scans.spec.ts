@@ -1,16 +1,9 @@
 // An admin creates an exam, sets its marking scheme and uploads the copier's PDF; the worker
 // cuts it into booklets whose page images the browser loads through nginx.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import type { Logins } from "../stack.js";
 import { makeA4Batch } from "../../server/test/scan-factory.js";
-
-function admin() {
-  const logins = JSON.parse(readFileSync(new URL("../.run/logins.json", import.meta.url), "utf8")) as Logins;
-  const found = logins.staff.find((s) => s.role === "ADMIN");
-  if (!found) throw new Error("no ADMIN in e2e/.run/logins.json");
-  return found;
-}
+import { atPath, cspViolations, staffLogin, staffMember } from "./helpers.js";
 
 /** The natural width of a loaded image, 0 while it has not loaded (or failed to). */
 function loadedWidth(img: Locator): Promise<number> {
@@ -22,12 +15,9 @@ function loadedWidth(img: Locator): Promise<number> {
 }
 
 async function signIn(page: Page): Promise<void> {
-  const { email, password } = admin();
-  await page.goto("/connexion");
-  await page.getByTestId("login-email").fill(email);
-  await page.getByTestId("login-password").fill(password);
-  await page.getByTestId("login-submit").click();
-  await expect(page).toHaveURL((url) => url.pathname === "/admin");
+  const { email, password } = staffMember("ADMIN");
+  await staffLogin(page, email, password);
+  await expect(page).toHaveURL(atPath("/admin"));
 }
 
 test("an admin creates an exam, uploads the scans and sees the booklets", async ({ page }) => {
@@ -35,18 +25,11 @@ test("an admin creates an exam, uploads the scans and sees the booklets", async 
   const pdfPath = new URL("../.run/scans-a4-12.pdf", import.meta.url);
   writeFileSync(pdfPath, await makeA4Batch({ pages: 12 }));
   // The exam page draws with SVG and a <dialog>, never with inline styles the CSP would refuse.
-  const violations: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /content security policy|refused to/i.test(msg.text())) violations.push(msg.text());
-  });
-  await page.addInitScript({
-    content: `document.addEventListener("securitypolicyviolation", (e) =>
-      console.error("Content Security Policy violation: " + e.violatedDirective + " " + e.blockedURI));`,
-  });
+  const violations = await cspViolations(page);
 
   await signIn(page);
   await page.getByTestId("new-exam").click();
-  await expect(page).toHaveURL((url) => url.pathname === "/admin/examens/nouveau");
+  await expect(page).toHaveURL(atPath("/admin/examens/nouveau"));
 
   const title = `Bac blanc ${Date.now()}`;
   await page.getByTestId("exam-title").fill(title);
@@ -151,5 +134,5 @@ test("a file that is not a PDF is refused with a French message", async ({ page 
   // An exam with nothing scanned can be deleted, after confirming in the page.
   await page.getByTestId("exam-delete").click();
   await page.getByTestId("exam-confirm-yes").click();
-  await expect(page).toHaveURL((url) => url.pathname === "/admin");
+  await expect(page).toHaveURL(atPath("/admin"));
 });
