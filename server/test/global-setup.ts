@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensureDatabase, migrate, withDatabase } from "../lib/database.js";
+import pg from "pg";
+import { dropDatabase, ensureDatabase, migrate, withDatabase } from "../lib/database.js";
 import { unreachableServices } from "../lib/services-check.js";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "./env.js";
 
@@ -15,6 +16,18 @@ function migrationsHash(dir = "prisma/migrations"): string {
     if (name.endsWith(".sql")) hash.update(name).update(readFileSync(file));
   }
   return hash.digest("hex").slice(0, 12);
+}
+
+/** Templates of earlier migration sets are no longer of use to anyone. */
+async function dropStaleTemplates(current: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withDatabase(TEST_DATABASE_URL, "postgres") });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'korrigo\\_test\\_template\\_%' AND datname <> $1", [current]);
+    for (const { datname } of rows) await dropDatabase(withDatabase(TEST_DATABASE_URL, datname));
+  } finally {
+    await client.end();
+  }
 }
 
 declare module "vitest" {
@@ -29,5 +42,6 @@ export default async function setup(project: TestProject): Promise<void> {
   const template = `korrigo_test_template_${migrationsHash()}`;
   const url = withDatabase(TEST_DATABASE_URL, template);
   if (await ensureDatabase(url)) await migrate(url, { quiet: true });
+  await dropStaleTemplates(template);
   project.provide("templateDatabase", template);
 }
