@@ -160,7 +160,10 @@ async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
       ? { status: "FAILED", stage: null, error: `${failed} page(s) n'ont pas pu être converties : relancez-les.` }
       : { status: "DONE", stage: null, error: null },
   });
-  if (failed === 0) await new Storage(ctx.config.DATA_DIR).remove(new Storage(ctx.config.DATA_DIR).workDir(batchId));
+  if (failed === 0) {
+    const storage = new Storage(ctx.config.DATA_DIR);
+    await storage.remove(storage.workDir(batchId));
+  }
 }
 
 /**
