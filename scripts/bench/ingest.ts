@@ -170,7 +170,7 @@ async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pd
   let split = 0;
   let status: { status: string; scanPageCount: number; pagesTotal: number; pagesDone: number };
   for (;;) {
-    status = ((await stack.api.call("GET", `/api/scans/${batch.id}`)) as { batch: typeof status }).batch;
+    status = ((await stack.api.call("GET", `/api/scans/${batch.id}/progress`)) as { progress: typeof status }).progress;
     if (!split && status.pagesTotal > 0) split = performance.now();
     if (status.status === "DONE" || status.status === "FAILED") break;
     await sleep(100);

@@ -4,7 +4,7 @@ import { parse } from "../../lib/http/validate.js";
 import { requestMeta } from "../../lib/audit.js";
 import { staffOf } from "../../lib/auth/principal.js";
 import { BatchParams, ExamScanParams, PageRetryParams } from "./schemas.js";
-import { batchDetail, listBatches, retryBatch, uploadScan } from "./service.js";
+import { batchDetail, batchProgress, listBatches, retryBatch, uploadScan } from "./service.js";
 
 export function scanRoutes(ctx: AppContext): SecureRouter {
   const routes = new SecureRouter();
@@ -22,6 +22,11 @@ export function scanRoutes(ctx: AppContext): SecureRouter {
   routes.get("/scans/:batchId", allow("ADMIN"), async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
     res.json({ batch: await batchDetail(ctx, staffOf(req).schoolId, parse(BatchParams, req.params).batchId) });
+  });
+
+  routes.get("/scans/:batchId/progress", allow("ADMIN"), async (req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ progress: (await batchProgress(ctx, staffOf(req).schoolId, parse(BatchParams, req.params).batchId)).progress });
   });
 
   routes.post("/scans/:batchId/retry", allow("ADMIN"), async (req, res) => {

@@ -151,6 +151,9 @@ describe("A4 batches", () => {
     expect(res.body).toMatchObject({ duplicate: false, batch: { scanPageCount: 12, originalName: "DS3 2nde B.pdf" } });
     const batch = await waitForBatch(batchId);
     expect(batch).toMatchObject({ status: "DONE", pagesTotal: 12, pagesDone: 12, pagesFailed: 0 });
+    const { body } = await admin.agent.get(`/api/scans/${batchId}/progress`).expect(200);
+    expect(body.progress).toEqual({ id: batchId, status: "DONE", stage: null, scanPageCount: 12, pagesTotal: 12, pagesDone: 12, pagesFailed: 0, error: null });
+    await foreignTeacher.agent.get(`/api/scans/${batchId}/progress`).expect(403);
     expect(batch.booklets.map((b: { pages: unknown[] }) => b.pages.length)).toEqual([4, 4, 4]);
     expect(await env.ctx.db.page.count({ where: { batchId } })).toBe(12);
 

@@ -125,31 +125,39 @@ async function findBatch(ctx: AppContext, schoolId: string, batchId: string) {
   return batch;
 }
 
-export async function batchDetail(ctx: AppContext, schoolId: string, batchId: string) {
+/** Where a batch stands: cheap enough to poll every second, whatever the batch's size. */
+export async function batchProgress(ctx: AppContext, schoolId: string, batchId: string) {
   const batch = await findBatch(ctx, schoolId, batchId);
-  const [booklets, counts] = await Promise.all([
-    ctx.db.booklet.findMany({
-      where: { batchId },
-      orderBy: { index: "asc" },
-      include: { pages: { orderBy: { position: "asc" }, select: { id: true, position: true, status: true, nearBlank: true, error: true, width: true, height: true } } },
-    }),
-    ctx.db.page.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } }),
-  ]);
+  const counts = await ctx.db.page.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } });
   const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
-  const pagesTotal = counts.reduce((sum, c) => sum + c._count._all, 0);
   return {
-    id: batch.id,
+    batch,
+    progress: {
+      id: batch.id,
+      status: batch.status,
+      stage: batch.stage,
+      scanPageCount: batch.pageCount,
+      pagesTotal: counts.reduce((sum, c) => sum + c._count._all, 0),
+      pagesDone: count("DONE"),
+      pagesFailed: count("FAILED"),
+      error: batch.error,
+    },
+  };
+}
+
+export async function batchDetail(ctx: AppContext, schoolId: string, batchId: string) {
+  const { batch, progress } = await batchProgress(ctx, schoolId, batchId);
+  const booklets = await ctx.db.booklet.findMany({
+    where: { batchId },
+    orderBy: { index: "asc" },
+    include: { pages: { orderBy: { position: "asc" }, select: { id: true, position: true, status: true, nearBlank: true, error: true, width: true, height: true } } },
+  });
+  return {
+    ...progress,
     examId: batch.examId,
-    status: batch.status,
-    stage: batch.stage,
     layout: batch.layout,
     originalName: batch.originalName,
     sizeBytes: Number(batch.sizeBytes),
-    scanPageCount: batch.pageCount,
-    pagesTotal,
-    pagesDone: count("DONE"),
-    pagesFailed: count("FAILED"),
-    error: batch.error,
     warnings: batch.warnings,
     createdAt: batch.createdAt.toISOString(),
     booklets: booklets.map((b) => ({

@@ -1,6 +1,7 @@
 // The one HTTP client of the SPA: typed endpoint methods, CSRF token handling and
 // error normalisation into ApiError.
 import type {
+  BatchProgressResponse,
   BatchesResponse,
   BatchResponse,
   ErrorBody,
@@ -196,6 +197,10 @@ export class ApiClient {
 
   getBatch(batchId: string): Promise<BatchResponse> {
     return this.request<BatchResponse>("GET", `/scans/${encodeURIComponent(batchId)}`);
+  }
+
+  getBatchProgress(batchId: string): Promise<BatchProgressResponse> {
+    return this.request<BatchProgressResponse>("GET", `/scans/${encodeURIComponent(batchId)}/progress`);
   }
 
   /** Queues the batch's failed pages (or its failed split) again. */

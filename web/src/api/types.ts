@@ -161,6 +161,13 @@ export interface Batch {
   booklets: Booklet[];
 }
 
+/** The part of a batch that changes while the worker processes it (cheap to poll). */
+export type BatchProgress = Pick<Batch, "id" | "status" | "stage" | "scanPageCount" | "pagesTotal" | "pagesDone" | "pagesFailed" | "error">;
+
+export interface BatchProgressResponse {
+  progress: BatchProgress;
+}
+
 export interface BatchesResponse {
   batches: Batch[];
 }

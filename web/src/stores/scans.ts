@@ -11,6 +11,8 @@ import { useExamsStore } from "./exams";
 import { loadableList } from "./loadable";
 
 const POLL_MS = 1000;
+// Every how many polls a running batch is fetched whole (booklets and thumbnails).
+const DETAIL_EVERY = 5;
 /** After a failed refresh, wait longer before the next one. */
 const POLL_BACKOFF_MS = 5000;
 
@@ -62,13 +64,25 @@ export const useScansStore = defineStore("scans", () => {
     timer = setTimeout(() => void poll(), delay);
   }
 
+  /**
+   * The progress bar follows the cheap progress endpoint every second; the booklets and
+   * their thumbnails are fetched whole every few seconds, and once the batch settles.
+   */
+  let polls = 0;
+  async function follow(batch: Batch): Promise<Batch> {
+    const { progress } = await api.getBatchProgress(batch.id);
+    const merged = { ...batch, ...progress };
+    return !isActive(merged) || polls % DETAIL_EVERY === 0 ? (await api.getBatch(batch.id)).batch : merged;
+  }
+
   async function poll(): Promise<void> {
     timer = undefined;
     const started = generation;
     const active = list.items.value.filter(isActive);
     let delay = POLL_MS;
     try {
-      const fresh = await Promise.all(active.map(async (b) => (await api.getBatch(b.id)).batch));
+      polls += 1;
+      const fresh = await Promise.all(active.map(follow));
       if (started !== generation) return;
       pollError.value = null;
       for (const batch of fresh) replace(batch);
