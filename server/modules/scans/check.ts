@@ -13,8 +13,6 @@ export interface PdfLimits {
 
 export interface CheckedPdf {
   pageCount: number;
-  /** Encrypted with an empty user password (copier "permissions"): readable, to be decrypted. */
-  needsDecrypt: boolean;
 }
 
 const label = (name: string) => `« ${name} »`;
@@ -35,9 +33,10 @@ async function ends(file: string): Promise<{ head: Buffer; tail: Buffer }> {
 const truncated = (name: string) =>
   new UnprocessableError(`${label(name)} est incomplet ou endommagé (envoi interrompu ?) : renvoyez le PDF produit par le copieur.`, "PDF_TRUNCATED");
 
-async function encryption(file: string): Promise<"none" | "password" | "permissions"> {
+/** Only a user password stops us; "permissions" encryption (empty user password) is readable. */
+async function needsPassword(file: string): Promise<boolean> {
   const { code } = await run("qpdf", ["--requires-password", file], 30_000);
-  return code === 0 ? "password" : code === 3 ? "permissions" : "none";
+  return code === 0;
 }
 
 /**
@@ -82,8 +81,7 @@ export async function checkPdf(file: string, name: string, limits: PdfLimits): P
     throw new UnsupportedMediaError(`${label(name)} n'est pas un fichier PDF. Envoyez le PDF produit par le copieur.`, "NOT_A_PDF");
   }
   if (!tail.includes("%%EOF")) throw truncated(name);
-  const encrypted = await encryption(file);
-  if (encrypted === "password") {
+  if (await needsPassword(file)) {
     throw new UnprocessableError(`${label(name)} est protégé par un mot de passe : enregistrez-le sans protection puis renvoyez-le.`, "PDF_ENCRYPTED");
   }
   const pages = await pageCount(file, name, limits.checkSeconds);
@@ -91,5 +89,5 @@ export async function checkPdf(file: string, name: string, limits: PdfLimits): P
     throw new PayloadTooLargeError(`${label(name)} compte ${pages} pages, plus que les ${limits.maxPages} acceptées en un envoi : découpez-le.`, "TOO_MANY_PAGES");
   }
   await checkImageSizes(file, name, limits);
-  return { pageCount: pages, needsDecrypt: encrypted === "permissions" };
+  return { pageCount: pages };
 }

@@ -149,10 +149,9 @@ export async function renderPage(env: PipelineEnv, batchId: string, scanPageInde
 
 /** When no page is left to do, the batch is DONE (or FAILED, naming how many pages failed). */
 async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
-  if ((await ctx.db.page.count({ where: { batchId, status: "PENDING" } })) > 0) return;
   const counts = await ctx.db.page.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } });
   const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
-  if (counts.length === 0) return;
+  if (counts.length === 0 || count("PENDING") > 0) return;
   const failed = count("FAILED");
   await ctx.db.scanBatch.update({
     where: { id: batchId },

@@ -26,7 +26,7 @@ export function scanRoutes(ctx: AppContext): SecureRouter {
 
   routes.get("/scans/:batchId/progress", allow("ADMIN"), async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
-    res.json({ progress: (await batchProgress(ctx, staffOf(req).schoolId, parse(BatchParams, req.params).batchId)).progress });
+    res.json({ progress: await batchProgress(ctx, staffOf(req).schoolId, parse(BatchParams, req.params).batchId) });
   });
 
   routes.post("/scans/:batchId/retry", allow("ADMIN"), async (req, res) => {

@@ -35,8 +35,8 @@ async function mergeFiles(files: { path: string; name: string; checked: CheckedP
     firstPage += f.checked.pageCount;
     return source;
   });
-  const only = files.length === 1 ? files[0] : undefined;
-  if (only && !only.checked.needsDecrypt) return { file: only.path, sourceFiles, pageCount: firstPage };
+  // One file is stored as it came (the split decrypts a copier's "permissions" encryption).
+  if (files.length === 1) return { file: files[0]!.path, sourceFiles, pageCount: firstPage };
   const merged = path.join(dir, "merged.pdf");
   const result = await run("qpdf", ["--decrypt", "--empty", "--pages", ...files.map((f) => f.path), "--", merged], 300_000);
   if (result.code !== 0 && result.code !== 3) throw new UnprocessableError("Les fichiers envoyés n'ont pas pu être assemblés.", "PDF_MERGE_FAILED");
@@ -125,55 +125,77 @@ async function findBatch(ctx: AppContext, schoolId: string, batchId: string) {
   return batch;
 }
 
-/** Where a batch stands: cheap enough to poll every second, whatever the batch's size. */
-export async function batchProgress(ctx: AppContext, schoolId: string, batchId: string) {
-  const batch = await findBatch(ctx, schoolId, batchId);
-  const counts = await ctx.db.page.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } });
-  const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
-  return {
-    batch,
-    progress: {
-      id: batch.id,
-      status: batch.status,
-      stage: batch.stage,
-      scanPageCount: batch.pageCount,
-      pagesTotal: counts.reduce((sum, c) => sum + c._count._all, 0),
-      pagesDone: count("DONE"),
-      pagesFailed: count("FAILED"),
-      error: batch.error,
-    },
+type BatchRow = Awaited<ReturnType<typeof findBatch>>;
+type PageCounts = Record<"total" | "DONE" | "FAILED", number>;
+
+/** Page rows per status for several batches, in one grouped query. */
+async function pageCounts(ctx: AppContext, batchIds: string[]): Promise<(batchId: string) => PageCounts> {
+  const rows = await ctx.db.page.groupBy({ by: ["batchId", "status"], where: { batchId: { in: batchIds } }, _count: { _all: true } });
+  return (batchId) => {
+    const mine = rows.filter((r) => r.batchId === batchId);
+    const count = (status: string) => mine.find((r) => r.status === status)?._count._all ?? 0;
+    return { total: mine.reduce((sum, r) => sum + r._count._all, 0), DONE: count("DONE"), FAILED: count("FAILED") };
   };
 }
 
-export async function batchDetail(ctx: AppContext, schoolId: string, batchId: string) {
-  const { batch, progress } = await batchProgress(ctx, schoolId, batchId);
-  const booklets = await ctx.db.booklet.findMany({
-    where: { batchId },
-    orderBy: { index: "asc" },
-    include: { pages: { orderBy: { position: "asc" }, select: { id: true, position: true, status: true, nearBlank: true, error: true, width: true, height: true } } },
-  });
+function toProgress(batch: BatchRow, counts: PageCounts) {
   return {
-    ...progress,
+    id: batch.id,
+    status: batch.status,
+    stage: batch.stage,
+    scanPageCount: batch.pageCount,
+    pagesTotal: counts.total,
+    pagesDone: counts.DONE,
+    pagesFailed: counts.FAILED,
+    error: batch.error,
+  };
+}
+
+/** Where a batch stands: cheap enough to poll every second, whatever the batch's size. */
+export async function batchProgress(ctx: AppContext, schoolId: string, batchId: string) {
+  const batch = await findBatch(ctx, schoolId, batchId);
+  return toProgress(batch, (await pageCounts(ctx, [batch.id]))(batch.id));
+}
+
+/** Batches with their booklets and pages: three queries whatever the number of batches. */
+async function describe(ctx: AppContext, batches: BatchRow[]) {
+  const ids = batches.map((b) => b.id);
+  const [counts, booklets] = await Promise.all([
+    pageCounts(ctx, ids),
+    ctx.db.booklet.findMany({
+      where: { batchId: { in: ids } },
+      orderBy: { index: "asc" },
+      include: { pages: { orderBy: { position: "asc" }, select: { id: true, position: true, status: true, nearBlank: true, error: true, width: true, height: true } } },
+    }),
+  ]);
+  return batches.map((batch) => ({
+    ...toProgress(batch, counts(batch.id)),
     examId: batch.examId,
     layout: batch.layout,
     originalName: batch.originalName,
     sizeBytes: Number(batch.sizeBytes),
     warnings: batch.warnings,
     createdAt: batch.createdAt.toISOString(),
-    booklets: booklets.map((b) => ({
-      id: b.id,
-      index: b.index,
-      sourceName: b.sourceName,
-      warnings: b.warnings,
-      pages: b.pages.map((p) => ({ ...p, imageUrl: `/api/pages/${p.id}/image`, thumbUrl: `/api/pages/${p.id}/thumb` })),
-    })),
-  };
+    booklets: booklets
+      .filter((b) => b.batchId === batch.id)
+      .map((b) => ({
+        id: b.id,
+        index: b.index,
+        sourceName: b.sourceName,
+        warnings: b.warnings,
+        pages: b.pages.map((p) => ({ ...p, imageUrl: `/api/pages/${p.id}/image`, thumbUrl: `/api/pages/${p.id}/thumb` })),
+      })),
+  }));
+}
+
+export async function batchDetail(ctx: AppContext, schoolId: string, batchId: string) {
+  const [detail] = await describe(ctx, [await findBatch(ctx, schoolId, batchId)]);
+  return detail!;
 }
 
 export async function listBatches(ctx: AppContext, schoolId: string, examId: string) {
   await findExam(ctx.db, schoolId, examId);
-  const batches = await ctx.db.scanBatch.findMany({ where: { examId, schoolId }, orderBy: { createdAt: "desc" }, select: { id: true } });
-  return Promise.all(batches.map((b) => batchDetail(ctx, schoolId, b.id)));
+  return describe(ctx, await ctx.db.scanBatch.findMany({ where: { examId, schoolId }, orderBy: { createdAt: "desc" } }));
 }
 
 /** Failed pages (or a failed split) are queued again; done pages are left alone. */
