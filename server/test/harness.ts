@@ -100,3 +100,13 @@ export async function studentClient(app: Express, login: string, accessCode = ST
   const res = await client.agent.post("/api/auth/student-login").set("X-CSRF-Token", client.csrf).send({ login, accessCode }).expect(200);
   return { agent: client.agent, csrf: res.body.csrfToken as string };
 }
+
+/** Polls `probe` until `accept` holds or the time is up; returns the last value either way. */
+export async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

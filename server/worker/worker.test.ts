@@ -2,20 +2,11 @@
 // removes its heartbeat and exits 0.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestEnv, type TestEnv } from "../test/harness.js";
+import { createTestEnv, waitFor, type TestEnv } from "../test/harness.js";
 import { liveWorkers } from "../lib/heartbeat.js";
 
 let env: TestEnv;
 let child: ChildProcess;
-
-async function until<T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   env = await createTestEnv();
@@ -32,7 +23,7 @@ afterAll(async () => {
 
 describe("worker process", () => {
   it("announces itself and answers a job", async () => {
-    const workers = await until(() => liveWorkers(env.ctx.redis, env.config.REDIS_PREFIX), (w) => w.length === 1);
+    const workers = await waitFor(() => liveWorkers(env.ctx.redis, env.config.REDIS_PREFIX), (w) => w.length === 1);
     expect(workers).toHaveLength(1);
     const result = await env.ctx.queues.run("system.ping", { sentAt: Date.now() }, 10_000);
     expect(result.workerId).toBe(workers[0]);

@@ -2,7 +2,7 @@
 // students refused on every staff route, teachers on every admin route.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import express from "express";
-import { createSchool, createStaff, createStudent, createTestEnv, staffClient, studentClient, type Client, type TestEnv } from "../../test/harness.js";
+import { anonymousClient, createSchool, createStaff, createStudent, createTestEnv, staffClient, studentClient, type Client, type TestEnv } from "../../test/harness.js";
 import { declaredRoutes, routeTable, SecureRouter, type Access, type DeclaredRoute } from "./access.js";
 
 let env: TestEnv;
@@ -66,9 +66,7 @@ describe("roles", () => {
   });
 
   it("gives an anonymous caller 401 on every protected route", async () => {
-    const anonymous = { agent: (await import("supertest")).default.agent(env.app), csrf: "" };
-    const session = await anonymous.agent.get("/api/auth/session");
-    const client = { agent: anonymous.agent, csrf: session.body.csrfToken as string };
+    const client = await anonymousClient(env.app);
     for (const route of declaredRoutes(env.app).filter((r) => r.access.kind === "roles")) {
       expect((await call(client, route)).status).toBe(401);
     }

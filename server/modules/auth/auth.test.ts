@@ -38,6 +38,20 @@ describe("staff login", () => {
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
   });
 
+  it("throttles failures per IP address too, whatever the account", async () => {
+    const strict = await createTestEnv({ LOGIN_MAX_FAILURES_PER_IP: "3" });
+    try {
+      const client = await anonymousClient(strict.app);
+      const attempt = (email: string) => client.agent.post("/api/auth/login").set("X-CSRF-Token", client.csrf).send({ email, password: "not the password" });
+      for (const email of ["a@x.fr", "b@x.fr", "c@x.fr"]) expect((await attempt(email)).status).toBe(401);
+      const blocked = await attempt("d@x.fr");
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("does not count successful logins as failures", async () => {
     const teacher = await createStaff(env.ctx, schoolId, "TEACHER");
     for (let i = 0; i < 7; i++) await staffClient(env.app, teacher.email);
@@ -80,6 +94,15 @@ describe("student login", () => {
     const res = await anon.agent.post("/api/auth/student-login").set("X-CSRF-Token", anon.csrf).send({ login: student.login, accessCode: "ZZZZ-9999" });
     expect(res.status).toBe(401);
     expect(await env.ctx.db.auditLog.count({ where: { action: "auth.student_login.failed", actorId: student.id } })).toBe(1);
+  });
+});
+
+describe("request bodies", () => {
+  it("refuses a JSON body over 1 MB with 413 in the error shape", async () => {
+    const client = await anonymousClient(env.app);
+    const res = await client.agent.post("/api/auth/login").set("X-CSRF-Token", client.csrf).send({ email: "x@x.fr", password: "p".repeat(1_100_000) });
+    expect(res.status).toBe(413);
+    expect(res.body.error).toMatchObject({ code: "PAYLOAD_TOO_LARGE", requestId: expect.any(String) });
   });
 });
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Queue } from "bullmq";
-import { createSchool, createStaff, createTestEnv, staffClient, type Client, type TestEnv } from "../../test/harness.js";
+import { createSchool, createStaff, createTestEnv, staffClient, waitFor, type Client, type TestEnv } from "../../test/harness.js";
 import { makeA4Batch } from "../../test/scan-factory.js";
 import { jobId } from "../../lib/jobs.js";
 import { cleanupStorage } from "./cleanup.js";
@@ -25,15 +25,6 @@ function startWorkerProcess(): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-async function until<T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const pagesDone = (batchId: string) => env.ctx.db.page.count({ where: { batchId, status: "DONE" } });
@@ -71,14 +62,14 @@ describe("crash safety", () => {
     const batchId = await upload(examId, await makeA4Batch({ pages: 200 }));
 
     const first = startWorkerProcess();
-    const progress = await until(() => pagesDone(batchId), (n) => n >= 20, 120_000);
+    const progress = await waitFor(() => pagesDone(batchId), (n) => n >= 20, 120_000);
     expect(progress).toBeGreaterThanOrEqual(20);
     first.kill("SIGKILL");
     await new Promise((resolve) => first.once("exit", resolve));
     expect(await pagesDone(batchId)).toBeLessThan(200);
 
     startWorkerProcess();
-    expect(await until(() => batchStatus(batchId), (s) => s === "DONE" || s === "FAILED", 180_000)).toBe("DONE");
+    expect(await waitFor(() => batchStatus(batchId), (s) => s === "DONE" || s === "FAILED", 180_000)).toBe("DONE");
 
     const booklets = await env.ctx.db.booklet.findMany({ where: { batchId }, include: { pages: { orderBy: { position: "asc" } } } });
     expect(booklets).toHaveLength(50);
@@ -91,7 +82,7 @@ describe("crash safety", () => {
 
   it("finds a batch whose split job Redis lost, when a worker starts", async () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    await until(async () => children.every((c) => c.exitCode !== null || c.signalCode !== null), (v) => v, 20_000);
+    await waitFor(async () => children.every((c) => c.exitCode !== null || c.signalCode !== null), (v) => v, 20_000);
     const examId = await createExam();
     const batchId = await upload(examId, await makeA4Batch({ pages: 8 }));
     const queue = new Queue("scans", { connection: env.ctx.redis, prefix: env.config.REDIS_PREFIX });
@@ -100,7 +91,7 @@ describe("crash safety", () => {
     expect(await batchStatus(batchId)).toBe("UPLOADED");
 
     startWorkerProcess();
-    expect(await until(() => batchStatus(batchId), (s) => s === "DONE", 60_000)).toBe("DONE");
+    expect(await waitFor(() => batchStatus(batchId), (s) => s === "DONE", 60_000)).toBe("DONE");
     expect(await pagesDone(batchId)).toBe(8);
   }, 90_000);
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import sharp from "sharp";
 import request from "supertest";
 import { PDFDocument, PDFName, PDFNumber } from "pdf-lib";
-import { createSchool, createStaff, createTestEnv, staffClient, type Client, type TestEnv } from "../../test/harness.js";
+import { createSchool, createStaff, createTestEnv, staffClient, waitFor, type Client, type TestEnv } from "../../test/harness.js";
 import { makeA3Batch, makeA4Batch, readPageLabel } from "../../test/scan-factory.js";
 import { run } from "../../lib/exec.js";
 import { startWorker, type RunningWorker } from "../../worker/run.js";
@@ -55,13 +55,9 @@ function upload(examId: string, files: { data: Uint8Array | Buffer; name: string
   return req;
 }
 
-async function waitForBatch(batchId: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await admin.agent.get(`/api/scans/${batchId}`).expect(200);
-    if (body.batch.status === "DONE" || body.batch.status === "FAILED" || Date.now() > deadline) return body.batch;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function waitForBatch(batchId: string, timeoutMs = 60_000) {
+  const fetchBatch = async () => (await admin.agent.get(`/api/scans/${batchId}`).expect(200)).body.batch;
+  return waitFor(fetchBatch, (batch) => batch.status === "DONE" || batch.status === "FAILED", timeoutMs);
 }
 
 async function filesIn(dir: string): Promise<string[]> {
@@ -92,10 +88,11 @@ async function bombPdf(): Promise<Uint8Array> {
   return doc.save();
 }
 
-async function encrypted(pdf: Uint8Array): Promise<Buffer> {
+/** The PDF encrypted with `userPassword` ("" = a copier's permission restrictions only). */
+async function encrypted(pdf: Uint8Array, userPassword = "secret"): Promise<Buffer> {
   const dir = await mkdtemp(path.join(tmpdir(), "korrigo-enc-"));
   await writeFile(path.join(dir, "in.pdf"), pdf);
-  await run("qpdf", ["--encrypt", "secret", "owner", "256", "--", path.join(dir, "in.pdf"), path.join(dir, "out.pdf")], 30_000);
+  await run("qpdf", ["--encrypt", userPassword, "owner", "256", "--", path.join(dir, "in.pdf"), path.join(dir, "out.pdf")], 30_000);
   const data = await readFile(path.join(dir, "out.pdf"));
   await rm(dir, { recursive: true, force: true });
   return data;
@@ -197,6 +194,15 @@ describe("A4 batches", () => {
     expect(res.headers["cache-control"]).toBe("private, max-age=300");
     expect(res.headers["content-type"]).toBe("image/jpeg");
     expect(Number(res.headers["content-length"] ?? 0)).toBe(0);
+  });
+
+  it("accepts a PDF with only permission restrictions and reads its pages", async () => {
+    const otherExam = await createExam();
+    const res = await upload(otherExam, [{ data: await encrypted(await makeA4Batch({ pages: 4 }), ""), name: "copieur.pdf" }]).expect(201);
+    const batch = await waitForBatch(res.body.batch.id);
+    expect(batch).toMatchObject({ status: "DONE", pagesDone: 4 });
+    const page = await env.ctx.db.page.findFirstOrThrow({ where: { batchId: batch.id, scanPageIndex: 2 } });
+    expect(await readPageLabel(await sharp(path.join(dataDir, page.imagePath!)).toBuffer())).toBe(3);
   });
 
   it("finds no unreferenced file after a clean run", async () => {
