@@ -5,7 +5,7 @@
 // a ~450 MB upload. Figures go to stdout and bench/results/ingest.json.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +36,31 @@ async function cycle(source: Uint8Array, count: number): Promise<Uint8Array> {
     pages.forEach((p) => doc.addPage(p));
   }
   return doc.save();
+}
+
+/** CPU seconds (user + system) used so far by the processes of these pids, children excluded. */
+function cpuSeconds(pids: number[]): number {
+  const ticks = pids.reduce((sum, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      return sum + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return sum;
+    }
+  }, 0);
+  return ticks / 100;
+}
+
+/** Pids of the processes whose command line starts with one of these names (PostgreSQL's backends, Redis). */
+function pidsOf(names: string[]): number[] {
+  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      return names.some((n) => comm.startsWith(n));
+    } catch {
+      return false;
+    }
+  });
 }
 
 function rssKb(pid: number): number {
@@ -164,6 +189,8 @@ async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pd
   form.append("file", await openAsBlob(file), `${name}.pdf`);
   const worker = new Sampler(stack.workerPid).start();
   const api = new Sampler(stack.apiPid, `${stack.api.base}/api/health/live`).start();
+  const services = pidsOf(["postgres", "redis-server"]);
+  const cpuBefore = [cpuSeconds([stack.workerPid]), cpuSeconds([stack.apiPid]), cpuSeconds(services), process.cpuUsage()] as const;
   const started = performance.now();
   const { batch } = (await stack.api.call("POST", `/api/exams/${exam.id}/scans`, form)) as { batch: { id: string } };
   const uploaded = performance.now();
@@ -176,11 +203,18 @@ async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pd
     await sleep(100);
   }
   const seconds = (performance.now() - started) / 1000;
+  const benchCpu = process.cpuUsage(cpuBefore[3]);
+  const cpu = {
+    worker: round(cpuSeconds([stack.workerPid]) - cpuBefore[0], 2),
+    api: round(cpuSeconds([stack.apiPid]) - cpuBefore[1], 2),
+    postgresAndRedis: round(cpuSeconds(services) - cpuBefore[2], 2),
+    benchClient: round((benchCpu.user + benchCpu.system) / 1e6, 2),
+  };
   const w = worker.stop();
   const a = api.stop();
   if (status.status !== "DONE") throw new Error(`${name}: batch ${status.status}`);
   const phases = { uploadSeconds: round((uploaded - started) / 1000, 2), splitSeconds: round((split - uploaded) / 1000, 2), renderSeconds: round((performance.now() - split) / 1000, 2) };
-  return { file, seconds, phases, scanPages: status.scanPageCount, pageImages: status.pagesTotal, workerPeakRssMb: w.peakRssMb, apiLiveP50Ms: a.liveP50Ms, apiLiveMaxMs: a.liveMaxMs, apiLiveSamples: a.liveSamples };
+  return { file, seconds, phases, cpuSeconds: cpu, scanPages: status.scanPageCount, pageImages: status.pagesTotal, workerPeakRssMb: w.peakRssMb, apiLiveP50Ms: a.liveP50Ms, apiLiveMaxMs: a.liveMaxMs, apiLiveSamples: a.liveSamples };
 }
 
 /** pdftoppm -r 150 -jpeg, one process per core over contiguous page ranges. */
@@ -207,10 +241,11 @@ async function scenario(stack: Awaited<ReturnType<typeof setup>>, name: string, 
   const result = {
     name, layout, scanPages: ours.scanPages, pageImages: ours.pageImages, fileMb: round(pdf.length / 1048576),
     seconds: round(ours.seconds, 2), pagesPerSecond, pdftoppmSeconds: round(ref.seconds, 2), pdftoppmPagesPerSecond: ref.pagesPerSecond,
-    ratio: round(pagesPerSecond / ref.pagesPerSecond, 2), phases: ours.phases, workerPeakRssMb: ours.workerPeakRssMb,
+    ratio: round(pagesPerSecond / ref.pagesPerSecond, 2), phases: ours.phases, cpuSeconds: ours.cpuSeconds, workerPeakRssMb: ours.workerPeakRssMb,
     apiLiveP50Ms: ours.apiLiveP50Ms, apiLiveMaxMs: ours.apiLiveMaxMs, apiLiveSamples: ours.apiLiveSamples,
   };
   out(`${name.padEnd(26)} ${String(result.scanPages).padStart(5)} scan pages  ${String(pagesPerSecond).padStart(6)} p/s  pdftoppm ${String(ref.pagesPerSecond).padStart(6)} p/s  ×${result.ratio}  worker peak ${result.workerPeakRssMb} MB  live p50 ${result.apiLiveP50Ms} ms max ${result.apiLiveMaxMs} ms  (upload ${ours.phases.uploadSeconds} s, split ${ours.phases.splitSeconds} s, render ${ours.phases.renderSeconds} s)`);
+  out(`${"".padEnd(26)} CPU s: worker ${ours.cpuSeconds.worker}, API ${ours.cpuSeconds.api}, PostgreSQL + Redis ${ours.cpuSeconds.postgresAndRedis}, bench client ${ours.cpuSeconds.benchClient}`);
   return result;
 }
 

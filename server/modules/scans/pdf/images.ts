@@ -52,7 +52,7 @@ export async function webImages(
   const decoded = await decodeUpright(source, rotation, split, options);
   const partWidth = split === "halves" ? Math.floor(decoded.width / 2) : decoded.width;
   const lefts = split === "halves" ? [0, partWidth] : [0];
-  const thumbs = await thumbnails(decoded, partWidth, lefts.length, options);
+  const thumbs = await thumbnails(decoded, lefts.map(() => partWidth), options);
   const parts = await Promise.all(
     lefts.map(async (left, i) => {
       const region = lefts.length > 1 ? { left, top: 0, width: partWidth, height: decoded.height } : undefined;
@@ -104,24 +104,21 @@ function encodeJpeg(decoded: Raw, region: Region | undefined, options: ResolvedO
   return colour(pipeline, decoded.grey).jpeg({ quality: options.jpegQuality, ...JPEG_OPTIONS }).toBuffer();
 }
 
-/** Thumbnails of `count` side-by-side parts, from one downscale of the whole decoded page. */
-function thumbnails(decoded: Raw, partWidth: number, count: number, options: ResolvedOptions): Promise<Raw[]> {
-  return thumbnailsOf(sharp(decoded.data, { raw: rawLayout(decoded) }), partWidth, decoded.height, count, decoded.grey, options);
+/** Thumbnails of side-by-side parts, from one downscale of the whole decoded page. */
+function thumbnails(decoded: Raw, partWidths: number[], options: ResolvedOptions): Promise<Raw[]> {
+  return thumbnailsOf(sharp(decoded.data, { raw: rawLayout(decoded) }), partWidths, decoded.height, decoded.grey, options);
 }
 
-async function thumbnailsOf(
-  pipeline: Sharp,
-  partWidth: number,
-  height: number,
-  count: number,
-  grey: boolean,
-  options: ResolvedOptions,
-): Promise<Raw[]> {
-  const size = thumbnailSize(partWidth, height, options.thumbLongSide);
-  const resized = pipeline.resize(size.width * count, size.height, { fit: "fill", kernel: KERNEL });
+async function thumbnailsOf(pipeline: Sharp, partWidths: number[], height: number, grey: boolean, options: ResolvedOptions): Promise<Raw[]> {
+  const widest = Math.max(...partWidths);
+  const size = thumbnailSize(widest, height, options.thumbLongSide);
+  const scale = size.height / height;
+  // Part boundaries in thumbnail columns, rounded the same way for the whole and each edge.
+  const edges = partWidths.reduce((at, w) => [...at, at.at(-1)! + w], [0]).map((x) => Math.round(x * scale));
+  const resized = pipeline.resize(Math.max(1, edges.at(-1)!), size.height, { fit: "fill", kernel: KERNEL });
   const { data, info } = await colour(resized, grey).raw().toBuffer({ resolveWithObject: true });
   const whole: Raw = { data, width: info.width, height: info.height, channels: info.channels, grey };
-  return count === 1 ? [whole] : Array.from({ length: count }, (_, i) => cropColumns(whole, i * size.width, size.width));
+  return partWidths.length === 1 ? [whole] : partWidths.map((_, i) => cropColumns(whole, edges[i]!, Math.max(1, edges[i + 1]! - edges[i]!)));
 }
 
 function thumbnailSize(width: number, height: number, thumbLongSide: number): { width: number; height: number } {
@@ -145,8 +142,12 @@ async function encodeThumb(thumb: Raw): Promise<Pick<WebImage, "thumb" | "thumbF
   return { thumb: webp, thumbFormat: "webp", nearBlank: isNearBlank(thumb.data, thumb.width, thumb.height, thumb.channels) };
 }
 
+export interface PassthroughPart {
+  jpeg: Buffer;
+  width: number;
+}
+
 export interface PassthroughLayout {
-  partWidth: number;
   height: number;
   grey: boolean;
   /** A reduced-size rendering of the original, when one was computed while parsing it. */
@@ -158,17 +159,19 @@ export interface PassthroughLayout {
  * thumbnails come from the preview when it is about as large as they are, otherwise from a
  * reduced-size decode of the original (JPEG shrink-on-load).
  */
-export async function passthroughImages(original: Buffer, parts: Buffer[], layout: PassthroughLayout, options: ResolvedOptions): Promise<WebImage[]> {
-  const { partWidth, height, grey, preview } = layout;
-  const size = thumbnailSize(partWidth, height, options.thumbLongSide);
+export async function passthroughImages(original: Buffer, parts: PassthroughPart[], layout: PassthroughLayout, options: ResolvedOptions): Promise<WebImage[]> {
+  const { height, grey, preview } = layout;
+  const widths = parts.map((p) => p.width);
+  const width = widths.reduce((a, b) => a + b, 0);
+  const size = thumbnailSize(Math.max(...widths), height, options.thumbLongSide);
   // Up to 10 % enlargement of the preview does not show at thumbnail size.
-  const previewLargeEnough = preview && preview.height >= size.height * 0.9 && preview.width >= size.width * parts.length * 0.9;
+  const previewLargeEnough = preview && preview.height >= size.height * 0.9 && preview.width >= (size.width * width) / Math.max(...widths) * 0.9;
   const pipeline = previewLargeEnough
     ? sharp(preview.pixels, { raw: { width: preview.width, height: preview.height, channels: 1 } })
-    : sharp(original, inputOptions({ input: original, width: partWidth * parts.length, height, grey }, options));
-  const thumbs = await thumbnailsOf(pipeline, partWidth, height, parts.length, grey, options);
+    : sharp(original, inputOptions({ input: original, width, height, grey }, options));
+  const thumbs = await thumbnailsOf(pipeline, widths, height, grey, options);
   return Promise.all(
-    parts.map(async (image, i) => ({ image, imageFormat: "jpeg", width: partWidth, height, ...(await encodeThumb(thumbs[i]!)) }) satisfies WebImage),
+    parts.map(async (part, i) => ({ image: part.jpeg, imageFormat: "jpeg", width: part.width, height, ...(await encodeThumb(thumbs[i]!)) }) satisfies WebImage),
   );
 }
 

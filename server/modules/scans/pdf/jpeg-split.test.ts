@@ -7,7 +7,8 @@ import { splitJpegHalves as splitParsed } from "./jpeg-split.js";
 
 function splitJpegHalves(jpeg: Buffer): [Buffer, Buffer] | undefined {
   const parsed = parseGreyJpeg(jpeg);
-  return parsed && splitParsed(parsed);
+  const parts = parsed && splitParsed(parsed);
+  return parts && [parts[0].jpeg, parts[1].jpeg];
 }
 
 /** A grey test image with detail everywhere, so that every block has AC coefficients. */
@@ -46,15 +47,22 @@ describe("splitJpegHalves", () => {
     }
   });
 
-  it("handles an odd width: the right half starts on a block, the left one is cropped", async () => {
-    const jpeg = await greyJpeg(321, 80);
-    const halves = splitJpegHalves(jpeg)!;
-    expect(await Promise.all(halves.map(async (h) => (await sharp(h).metadata()).width))).toEqual([160, 160]);
-    expect((await decoded(halves[1]!)).equals(await decoded(jpeg, { left: 160, top: 0, width: 160, height: 80 }))).toBe(true);
+  it.each([
+    [321, 160, 161], // odd width: the right part keeps the last column
+    [324, 160, 164], // the middle (162) is not on a block: cut on the nearest one
+    [3307, 1656, 1651], // an A3 sheet at 200 dpi
+  ])("cuts a %i-pixel-wide JPEG on the block boundary nearest its middle (%i + %i)", async (width, left, right) => {
+    const jpeg = await greyJpeg(width, 80);
+    const parts = splitParsed(parseGreyJpeg(jpeg)!)!;
+    expect(parts.map((p) => p.width)).toEqual([left, right]);
+    for (const [i, part] of parts.entries()) {
+      expect((await sharp(part.jpeg).metadata()).width).toBe(part.width);
+      const region = { left: i === 0 ? 0 : left, top: 0, width: part.width, height: 80 };
+      expect((await decoded(part.jpeg)).equals(await decoded(jpeg, region))).toBe(true);
+    }
   });
 
   it("declines what it cannot cut exactly", async () => {
-    expect(splitJpegHalves(await greyJpeg(324, 80))).toBeUndefined(); // the halves do not start on a block
     expect(splitJpegHalves(await greyJpeg(320, 80, { progressive: true }))).toBeUndefined();
     const colour = await sharp(pattern(320, 80), { raw: { width: 320, height: 80, channels: 1 } }).toColourspace("srgb").jpeg().toBuffer();
     expect(splitJpegHalves(colour)).toBeUndefined();

@@ -5,16 +5,26 @@
 // every other bit is copied.
 import { peek16, type GreyJpeg, type HuffmanTable } from "./jpeg-parse.js";
 
-/** The halves of a parsed JPEG, or undefined when they cannot be cut exactly. */
-export function splitJpegHalves(parsed: GreyJpeg): [Buffer, Buffer] | undefined {
-  const half = Math.floor(parsed.width / 2);
-  // The right half must start on a block boundary; the left half's last block may overhang
-  // (decoders crop a block column to the width in the frame header).
-  if (half % 8 !== 0 || half === 0) return undefined;
-  const columns = { count: half / 8, blocksPerRow: parsed.blocksPerRow, rows: parsed.rows };
-  const left = writeHalf(parsed, half, { ...columns, first: 0 });
-  const right = writeHalf(parsed, half, { ...columns, first: half / 8 });
-  return left && right ? [left, right] : undefined;
+export interface JpegPart {
+  jpeg: Buffer;
+  width: number;
+}
+
+/**
+ * The left and right parts of a parsed JPEG, cut on the block boundary nearest its middle (at
+ * most 4 pixels off: half a millimetre at 200 dpi, well within where a sheet lies on the
+ * scanner), or undefined when the JPEG's own tables cannot code the cut.
+ */
+export function splitJpegHalves(parsed: GreyJpeg): [JpegPart, JpegPart] | undefined {
+  const cutBlocks = Math.round(parsed.width / 16);
+  const cut = cutBlocks * 8;
+  if (cutBlocks === 0 || cut >= parsed.width) return undefined;
+  // Each part ends where the image or the cut does: decoders crop the last block column to
+  // the width in the frame header.
+  const shape = { blocksPerRow: parsed.blocksPerRow, rows: parsed.rows };
+  const left = writeHalf(parsed, cut, { ...shape, first: 0, count: cutBlocks });
+  const right = writeHalf(parsed, parsed.width - cut, { ...shape, first: cutBlocks, count: parsed.blocksPerRow - cutBlocks });
+  return left && right ? [{ jpeg: left, width: cut }, { jpeg: right, width: parsed.width - cut }] : undefined;
 }
 
 interface Columns {

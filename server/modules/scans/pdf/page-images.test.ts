@@ -119,7 +119,7 @@ describe("scanPageToImages: the fast paths", () => {
   });
 
   it.each([
-    ["jpeg", 155, "jpeg"], // 2563 pixels wide: the halves do not start on a JPEG block, so decode
+    ["jpeg", 155, "jpeg-passthrough"], // 2563 pixels wide: cut on the JPEG block nearest the middle
     ["jpeg", 300, "jpeg"], // halves of 2480 × 3508: too large to pass through
     ["ccitt", 300, "ccitt"],
     ["flate", 150, "flate"],
@@ -129,7 +129,8 @@ describe("scanPageToImages: the fast paths", () => {
     expect(result.source).toBe(source);
     expect(await labels(result)).toEqual({ LEFT: 4, RIGHT: 1 });
     const [left, right] = [result.images.LEFT!, result.images.RIGHT!];
-    expect([left.width, left.height]).toEqual([right.width, right.height]);
+    expect(left.height).toBe(right.height);
+    expect(Math.abs(left.width - right.width)).toBeLessThanOrEqual(8);
     expect(Math.max(left.width, left.height)).toBeLessThanOrEqual(2000 * 1.2);
     expect(await readPageLabel(right.thumb)).toBe(1);
   });

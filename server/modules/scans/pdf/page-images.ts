@@ -72,17 +72,25 @@ async function fastPath(page: PDFPage, geometry: PageGeometry, options: Resolved
   }
 }
 
-/** The scanner's JPEG as it is, or cut in halves without re-encoding, when it is small enough. */
+/**
+ * The scanner's JPEG as it is, or cut in halves without re-encoding, when it is small enough. A
+ * whole page's thumbnail comes from libjpeg's reduced-size decode (off the main thread); halves
+ * need the JPEG parsed anyway, and that parse also gives the thumbnails' preview.
+ */
 async function passthrough(source: ImageSource, options: ResolvedOptions): Promise<Pick<ScanPageResult, "source" | "images"> | undefined> {
   const halves = options.split === "halves";
-  const partWidth = halves ? Math.floor(source.width / 2) : source.width;
+  const partWidth = halves ? Math.ceil(source.width / 2) : source.width;
   if (Math.max(partWidth, source.height) > options.maxLongSide * PASSTHROUGH_SLACK) return undefined;
+  const layout = { height: source.height, grey: source.grey };
+  if (!halves) {
+    const [image] = await passthroughImages(source.input, [{ jpeg: source.input, width: source.width }], layout, options);
+    return { source: "jpeg-passthrough", images: { FULL: image } };
+  }
   const parsed = source.grey ? parseGreyJpeg(source.input) : undefined;
-  const parts = halves ? parsed && splitJpegHalves(parsed) : [source.input];
-  if (!parts) return undefined;
-  const preview = parsed && quarterImage(parsed);
-  const images = await passthroughImages(source.input, parts, { partWidth, height: source.height, grey: source.grey, preview }, options);
-  return { source: "jpeg-passthrough", images: halves ? { LEFT: images[0], RIGHT: images[1] } : { FULL: images[0] } };
+  const parts = parsed && splitJpegHalves(parsed);
+  if (!parsed || !parts) return undefined;
+  const [left, right] = await passthroughImages(source.input, parts, { ...layout, preview: quarterImage(parsed) }, options);
+  return { source: "jpeg-passthrough", images: { LEFT: left, RIGHT: right } };
 }
 
 function pageFields(geometry: PageGeometry) {
