@@ -40,6 +40,7 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(50),
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  /** Scan pages converted at the same time, each on its own thread: one per core by default. */
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(availableParallelism()),
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(5),
   /** How long a job's lock lives without renewal: a killed worker's jobs are retried after it. */

@@ -9,6 +9,7 @@ import { beat, forget } from "../lib/heartbeat.js";
 import { createRedis } from "../lib/redis.js";
 import { handlers, type WorkerEnv } from "./handlers.js";
 import { recoverScans } from "../modules/scans/pipeline.js";
+import { ScanPagePool } from "../modules/scans/pdf/pool.js";
 
 export interface RunningWorker {
   workerId: string;
@@ -25,15 +26,17 @@ function dispatch(env: WorkerEnv) {
 
 export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const env: WorkerEnv = { ctx, workerId };
-  const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
   const { REDIS_PREFIX: prefix, WORKER_CONCURRENCY: concurrency } = ctx.config;
+  const env: WorkerEnv = { ctx, workerId, scanPages: new ScanPagePool(concurrency) };
+  const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
 
   // A killed worker's jobs are retried once their lock expires; a job may be caught in a
   // few crashes before it is declared failed.
   const lockDuration = ctx.config.WORKER_LOCK_SECONDS * 1000;
   const workers = QUEUES.map((queue) => {
-    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency, lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 });
+    // Twice as many jobs as conversion threads: while a job reads and writes files and rows,
+    // another one keeps its thread busy.
+    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency: concurrency * 2, lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 });
     worker.on("failed", (job, err) => ctx.logger.warn({ job: job?.name, jobId: job?.id, err: err.message }, "job failed"));
     worker.on("error", (err) => ctx.logger.error({ err }, "worker error"));
     return worker;
@@ -55,6 +58,7 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
     async close() {
       clearInterval(timer);
       await Promise.all(workers.map((w) => w.close()));
+      await env.scanPages.close();
       await forget(ctx.redis, prefix, workerId);
       connection.disconnect();
     },

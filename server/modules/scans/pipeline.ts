@@ -11,11 +11,13 @@ import { jobId } from "../../lib/jobs.js";
 import { liveWorkers } from "../../lib/heartbeat.js";
 import { Storage, type PageHalf } from "../../lib/storage.js";
 import { layoutMismatch, planBooklets, type SourceFile } from "./layout.js";
-import { inspectPage, scanPageToImages, ScanPageError } from "./pdf/page-images.js";
+import { inspectPage, ScanPageError } from "./pdf/page-images.js";
+import type { ScanPagePool } from "./pdf/pool.js";
 
 export interface PipelineEnv {
   ctx: AppContext;
   workerId: string;
+  scanPages: ScanPagePool;
 }
 
 const tmpOwner = (workerId: string) => `worker-${workerId}`;
@@ -116,7 +118,7 @@ export async function renderPage(env: PipelineEnv, batchId: string, scanPageInde
   const halves: PageHalf[] = batch.layout === "A3_DOUBLE" ? ["LEFT", "RIGHT"] : ["FULL"];
   try {
     const pdf = await scanPagePdf(env, storage, { id: batchId, ...batch }, scanPageIndex);
-    const result = await scanPageToImages(pdf, { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" });
+    const result = await env.scanPages.convert(pdf, { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" });
     // Each page row is keyed by (batch, scan page, half) and written whole: no read, no
     // transaction needed; a retry writes the same files and values again.
     await Promise.all(halves.map(async (half) => {
