@@ -1,29 +1,45 @@
-// Conversions on worker threads give the same images as in-process ones, and a refused page
-// still arrives as a ScanPageError with its sentence.
+// Conversions on worker threads write the images where the task says, several at once, and a
+// refused page still arrives as a ScanPageError with its sentence, writing nothing.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeA4Batch, readPageLabel } from "../../../test/scan-factory.js";
 import { ScanPageError } from "./page-images.js";
-import { ScanPagePool } from "./pool.js";
+import { ScanPagePool, type PageTask } from "./pool.js";
 
 const pool = new ScanPagePool(2);
-afterAll(() => pool.close());
+const dataDir = mkdtempSync(path.join(tmpdir(), "korrigo-pool-"));
+afterAll(async () => {
+  await pool.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function task(name: string, options: PageTask["options"] = { split: "none" }): Promise<PageTask> {
+  mkdirSync(path.join(dataDir, "in"), { recursive: true });
+  writeFileSync(path.join(dataDir, "in", `${name}.pdf`), await makeA4Batch({ pages: 1, dpi: 150 }));
+  return { dataDir, pdf: `in/${name}.pdf`, options, targets: { FULL: { image: `out/${name}.jpg`, thumb: `out/${name}.webp` } }, tmpOwner: "pool-test" };
+}
 
 describe("ScanPagePool", () => {
-  it("converts pages on its threads, several at once", async () => {
-    const pdfs = await Promise.all([1, 2, 3].map(() => makeA4Batch({ pages: 1, dpi: 150 })));
-    const results = await Promise.all(pdfs.map((pdf) => pool.convert(pdf, { split: "none" })));
-    for (const result of results) {
-      const image = result.images.FULL!;
-      expect(Buffer.isBuffer(image.image) && Buffer.isBuffer(image.thumb)).toBe(true);
-      expect(await sharp(image.image).metadata()).toMatchObject({ format: "jpeg", width: image.width, height: image.height });
-      expect(await readPageLabel(image.thumb)).toBe(1);
+  it("converts pages on its threads, several at once, and writes their files", async () => {
+    const tasks = await Promise.all(["a", "b", "c"].map((name) => task(name)));
+    const results = await Promise.all(tasks.map((t) => pool.convert(t)));
+    for (const [i, result] of results.entries()) {
+      const { image, thumb } = tasks[i]!.targets.FULL!;
+      const written = result.images.FULL!;
+      expect(await sharp(path.join(dataDir, image)).metadata()).toMatchObject({ format: "jpeg", width: written.width, height: written.height });
+      expect(await readPageLabel(readFileSync(path.join(dataDir, thumb)))).toBe(1);
+      expect(written.nearBlank).toBe(false);
     }
   });
 
-  it("passes a refusal back as a ScanPageError", async () => {
-    const refused = pool.convert(await makeA4Batch({ pages: 1, dpi: 150 }), { split: "none", maxPixels: 500_000 });
-    await expect(refused).rejects.toBeInstanceOf(ScanPageError);
-    await expect(refused).rejects.toMatchObject({ reason: expect.stringMatching(/pixels/) });
+  it("passes a refusal back as a ScanPageError and writes nothing", async () => {
+    const refused = await task("refused", { split: "none", maxPixels: 500_000 });
+    const conversion = pool.convert(refused);
+    await expect(conversion).rejects.toBeInstanceOf(ScanPageError);
+    await expect(conversion).rejects.toMatchObject({ reason: expect.stringMatching(/pixels/) });
+    expect(existsSync(path.join(dataDir, refused.targets.FULL!.image))).toBe(false);
   });
 });

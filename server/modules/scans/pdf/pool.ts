@@ -4,8 +4,10 @@
 import "sharp"; // sharp must be loaded by the main thread before any worker thread loads it
 import { Piscina } from "piscina";
 import { ScanPageError } from "./errors.js";
-import type { Outcome } from "./thread.js";
-import type { ScanPageOptions, ScanPageResult, WebImage } from "./types.js";
+import type { Outcome, PageTask, WrittenImage } from "./thread.js";
+import type { Half, ScanPageResult } from "./types.js";
+
+export type { PageTask, WrittenImage } from "./thread.js";
 
 export class ScanPagePool {
   private readonly pool: Piscina;
@@ -23,20 +25,14 @@ export class ScanPagePool {
     });
   }
 
-  async convert(pdf: Uint8Array, options: ScanPageOptions): Promise<ScanPageResult> {
-    const outcome = (await this.pool.run({ pdf, options })) as Outcome;
+  /** Converts a page and writes its files; a refused page rejects with its ScanPageError. */
+  async convert(task: PageTask): Promise<{ source: ScanPageResult["source"]; images: Partial<Record<Half, WrittenImage>> }> {
+    const outcome = (await this.pool.run(task)) as Outcome;
     if (!outcome.ok) throw new ScanPageError(outcome.reason);
-    const images = Object.fromEntries(Object.entries(outcome.result.images).map(([half, image]) => [half, asBuffers(image)]));
-    return { ...outcome.result, images };
+    return { source: outcome.source, images: outcome.images };
   }
 
   close(): Promise<void> {
     return this.pool.destroy();
   }
-}
-
-// Buffers cross threads as plain Uint8Arrays.
-function asBuffers(image: WebImage): WebImage {
-  const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { ...image, image: buffer(image.image), thumb: buffer(image.thumb) };
 }
