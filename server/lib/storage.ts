@@ -38,7 +38,7 @@ export class Storage {
 
   pageImagePath(schoolId: string, batchId: string, scanPageIndex: number, half: PageHalf, kind: "image" | "thumb"): string {
     const name = `${String(scanPageIndex).padStart(5, "0")}-${half.toLowerCase()}`;
-    return path.join("pages", schoolId, batchId, kind === "image" ? `${name}.jpg` : `${name}.thumb.webp`);
+    return path.join("pages", schoolId, batchId, kind === "image" ? `${name}.jpg` : `${name}.thumb.jpg`);
   }
 
   /** Where a batch's single-page PDFs are split to while it is being processed. */

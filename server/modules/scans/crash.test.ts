@@ -75,8 +75,9 @@ describe("crash safety", () => {
     expect(booklets).toHaveLength(50);
     expect(booklets.every((b) => b.pages.map((p) => p.position).join() === "1,2,3,4")).toBe(true);
     expect(await env.ctx.db.page.count({ where: { batchId } })).toBe(200);
-    const images = (await readdir(path.join(dataDir, "pages"), { recursive: true })).map(String).filter((f) => f.endsWith(".jpg"));
-    expect(images).toHaveLength(200);
+    const files = (await readdir(path.join(dataDir, "pages"), { recursive: true })).map(String).filter((f) => f.endsWith(".jpg"));
+    expect(files.filter((f) => f.endsWith(".thumb.jpg"))).toHaveLength(200);
+    expect(files.filter((f) => !f.endsWith(".thumb.jpg"))).toHaveLength(200);
     expect(await cleanupStorage(env.ctx, { dryRun: true })).toEqual([]);
   }, 300_000);
 

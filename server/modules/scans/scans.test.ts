@@ -179,7 +179,7 @@ describe("A4 batches", () => {
     expect(res.headers["cache-control"]).toBe("private, max-age=300");
     expect(res.headers.etag).toBeTruthy();
     await teacher.agent.get(`/api/pages/${page.id}/image`).set("If-None-Match", res.headers.etag!).expect(304);
-    await teacher.agent.get(`/api/pages/${page.id}/thumb`).expect(200).expect("content-type", "image/webp");
+    await teacher.agent.get(`/api/pages/${page.id}/thumb`).expect(200).expect("content-type", "image/jpeg");
     const foreign = await foreignTeacher.agent.get(`/api/pages/${page.id}/image`);
     expect(foreign.status).toBe(404);
     await request(env.app).get(`/api/pages/${page.id}/image`).expect(401);

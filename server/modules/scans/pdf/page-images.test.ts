@@ -58,7 +58,7 @@ async function imagePdf(art: PageArt, dpi: number, encoding: "jpeg" | "ccitt" | 
 }
 
 describe("scanPageToImages: the fast paths", () => {
-  it("serves a scanner's JPEG exactly as it is, with a WebP thumbnail", async () => {
+  it("serves a scanner's JPEG exactly as it is, with a JPEG thumbnail", async () => {
     const { grey, width, height } = await a4PagePixels({ kind: "written", label: 7 }, 200);
     const scan = await encodeScan(grey, width, height, "jpeg");
     const result = await scanPageToImages(await makeImagePdf(scan), { split: "none" });
@@ -66,11 +66,11 @@ describe("scanPageToImages: the fast paths", () => {
     expect([result.widthPt, result.heightPt]).toEqual([A4_PT.width, A4_PT.height]);
     const full = result.images.FULL!;
     expect(Buffer.compare(full.image, Buffer.from(scan.data))).toBe(0);
-    expect(full).toMatchObject({ imageFormat: "jpeg", thumbFormat: "webp", nearBlank: false });
+    expect(full).toMatchObject({ imageFormat: "jpeg", thumbFormat: "jpeg", nearBlank: false });
     expect(await describeImage(full)).toEqual({
       size: [1654, 2339],
       jpeg: ["jpeg", 1654, 2339, 1],
-      thumb: ["webp", 300],
+      thumb: ["jpeg", 300],
       labels: [7, 7],
     });
   });
@@ -89,7 +89,7 @@ describe("scanPageToImages: the fast paths", () => {
     expect(await describeImage(result.images.FULL!)).toEqual({
       size,
       jpeg: ["jpeg", ...size, channels],
-      thumb: ["webp", 300],
+      thumb: ["jpeg", 300],
       labels: [2, 2],
     });
     expect(Object.keys(result.images)).toEqual(["FULL"]);
@@ -205,7 +205,7 @@ describe("scanPageToImages: options and refusals", () => {
     const pdf = await imagePdf({ kind: "written", label: 5 }, 200, "jpeg");
     const small = await scanPageToImages(pdf, { split: "none", maxLongSide: 1000, thumbLongSide: 120, jpegQuality: 30 });
     expect(small.source).toBe("jpeg");
-    expect(await describeImage(small.images.FULL!)).toEqual({ size: [551, 780], jpeg: ["jpeg", 551, 780, 1], thumb: ["webp", 120], labels: [5, 5] });
+    expect(await describeImage(small.images.FULL!)).toEqual({ size: [551, 780], jpeg: ["jpeg", 551, 780, 1], thumb: ["jpeg", 120], labels: [5, 5] });
     const better = await scanPageToImages(pdf, { split: "none", maxLongSide: 1000, jpegQuality: 90 });
     expect(better.images.FULL!.image.length).toBeGreaterThan(small.images.FULL!.image.length);
   });

@@ -1,5 +1,5 @@
 // Turns one scanned PDF page into the images teachers see: a JPEG per page (or per half of an A3
-// sheet) and a WebP thumbnail. Copier scans are one full-page image: that image is taken straight
+// sheet) and a JPEG thumbnail. Copier scans are one full-page image: that image is taken straight
 // out of the PDF (the JPEG itself when nothing needs changing); anything else is rendered by pdf.js.
 import type { PDFPage } from "pdf-lib";
 import { ScanPageError } from "./errors.js";

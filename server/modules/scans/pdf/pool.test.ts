@@ -19,7 +19,7 @@ afterAll(async () => {
 async function task(name: string, options: PageTask["options"] = { split: "none" }): Promise<PageTask> {
   mkdirSync(path.join(dataDir, "in"), { recursive: true });
   writeFileSync(path.join(dataDir, "in", `${name}.pdf`), await makeA4Batch({ pages: 1, dpi: 150 }));
-  return { dataDir, pdf: `in/${name}.pdf`, options, targets: { FULL: { image: `out/${name}.jpg`, thumb: `out/${name}.webp` } }, tmpOwner: "pool-test" };
+  return { dataDir, pdf: `in/${name}.pdf`, options, targets: { FULL: { image: `out/${name}.jpg`, thumb: `out/${name}.thumb.jpg` } }, tmpOwner: "pool-test" };
 }
 
 describe("ScanPagePool", () => {

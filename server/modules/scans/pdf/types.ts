@@ -5,7 +5,7 @@ export interface WebImage {
   image: Buffer;
   imageFormat: "jpeg";
   thumb: Buffer;
-  thumbFormat: "webp";
+  thumbFormat: "jpeg";
   width: number;
   height: number;
   nearBlank: boolean;
