@@ -1,7 +1,7 @@
 // The worker's side of scan ingestion. Every step can run twice (retry, crash, recovery
 // sweep) with the same result: rows are keyed by (batch, booklet index) and (batch, scan
 // page, half), files by the same keys and written atomically, job ids are deterministic.
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, rename, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { UnrecoverableError, type Job } from "bullmq";
@@ -22,9 +22,42 @@ export interface PipelineEnv {
 
 const tmpOwner = (workerId: string) => `worker-${workerId}`;
 
+/** Where scan page `scanPageIndex` of a batch is split to (qpdf's naming: zero-padded to the page count's width). */
 function splitPageFile(workDir: string, scanPageIndex: number, pageCount: number): string {
-  // qpdf --split-pages names pages with zero-padded numbers as wide as the page count.
   return path.join(workDir, `page-${String(scanPageIndex + 1).padStart(String(pageCount).length, "0")}.pdf`);
+}
+
+// The batch is split a run of pages at a time and each run's renders are enqueued at once, so
+// that pages are converted while the rest is still being split. The first run is short: the
+// layout check needs page 1, and the progress bar should move within a second.
+const FIRST_RUN = 8;
+const RUN = 32;
+
+interface PageRun {
+  from: number;
+  to: number;
+}
+
+function pageRuns(pageCount: number): PageRun[] {
+  const runs: PageRun[] = [];
+  for (let from = 0; from < pageCount; ) {
+    const to = Math.min(pageCount, from + (from === 0 ? FIRST_RUN : RUN));
+    runs.push({ from, to });
+    from = to;
+  }
+  return runs;
+}
+
+/** Splits scan pages [from, to) into the work folder; each file appears whole (renamed into place). */
+async function splitRun(storage: Storage, batch: { id: string; storagePath: string; pageCount: number }, pages: PageRun): Promise<void> {
+  const workDir = storage.abs(storage.workDir(batch.id));
+  const runDir = await storage.ensureDir(path.join(storage.workDir(batch.id), `run-${pages.from}`));
+  const range = `${pages.from + 1}-${pages.to}`;
+  const split = await run("qpdf", ["--decrypt", "--split-pages", storage.abs(batch.storagePath), "--pages", ".", range, "--", path.join(runDir, "page.pdf")], 600_000);
+  if (split.code !== 0 && split.code !== 3) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
+  const count = pages.to - pages.from;
+  for (let i = 0; i < count; i++) await rename(splitPageFile(runDir, i, count), splitPageFile(workDir, pages.from + i, batch.pageCount));
+  await rm(runDir, { recursive: true, force: true });
 }
 
 async function failBatch(ctx: AppContext, batchId: string, error: string): Promise<void> {
@@ -38,11 +71,9 @@ export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ s
   if (!batch || batch.status === "DONE") return { scanPages: 0 };
   await ctx.db.scanBatch.update({ where: { id: batchId }, data: { status: "PROCESSING", stage: "split", error: null } });
 
-  const workDir = await storage.ensureDir(storage.workDir(batchId));
-  const split = await run("qpdf", ["--decrypt", "--split-pages", storage.abs(batch.storagePath), path.join(workDir, "page.pdf")], 600_000);
-  if (split.code !== 0 && split.code !== 3) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
-
-  const first = await inspectPage(await readFile(splitPageFile(workDir, 0, batch.pageCount)));
+  const runs = pageRuns(batch.pageCount);
+  await splitRun(storage, batch, runs[0]!);
+  const first = await inspectPage(await readFile(splitPageFile(storage.abs(storage.workDir(batchId)), 0, batch.pageCount)));
   const mismatch = layoutMismatch(batch.layout, first.widthPt, first.heightPt);
   if (mismatch) {
     await failBatch(ctx, batchId, mismatch);
@@ -69,8 +100,13 @@ export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ s
     await tx.scanBatch.update({ where: { id: batchId }, data: { stage: "pages", warnings } });
   });
 
+  // A retry (after a crash) splits again but enqueues only the pages not converted yet.
   const pending = await ctx.db.page.findMany({ where: { batchId, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
-  await ctx.queues.enqueueMany("page.render", pending.map(({ scanPageIndex }) => ({ payload: { batchId, scanPageIndex }, jobId: jobId.render(batchId, scanPageIndex) })));
+  for (const [i, pages] of runs.entries()) {
+    if (i > 0) await splitRun(storage, batch, pages);
+    const todo = pending.filter(({ scanPageIndex }) => scanPageIndex >= pages.from && scanPageIndex < pages.to);
+    await ctx.queues.enqueueMany("page.render", todo.map(({ scanPageIndex }) => ({ payload: { batchId, scanPageIndex }, jobId: jobId.render(batchId, scanPageIndex) })));
+  }
   await settleBatch(ctx, batchId);
   return { scanPages: batch.pageCount };
 }
