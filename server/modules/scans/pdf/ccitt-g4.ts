@@ -156,9 +156,9 @@ class G4Decoder {
     private readonly data: Uint8Array,
     private readonly width: number,
   ) {
-    // At most width + 1 runs, and room for the end markers that the b1/b2 search may read.
-    this.line = new Int32Array(width + 4);
-    this.reference = new Int32Array(width + 4);
+    // At most width + 1 runs, then the two end markers.
+    this.line = new Int32Array(width + 3);
+    this.reference = new Int32Array(width + 3);
     // The first line's reference is an imaginary white line: one white run to the end.
     this.line[0] = width;
     this.endLine(0);
@@ -187,7 +187,13 @@ class G4Decoder {
     this.last = 0;
     while (this.line[this.last]! < width) {
       const mode = this.readMode();
-      if (mode === PASS) {
+      if (mode >= V0 - 3) {
+        // Vertical, the most common mode: a1 is b1 shifted by at most 3; the colour changes there.
+        if (!this.paint(ref[r]! + mode - V0, colour)) return -1;
+        colour ^= 1;
+        r = mode < V0 && r > 0 ? r - 1 : r + 1;
+        r = this.nextB1(r);
+      } else if (mode === PASS) {
         // The current colour extends to b2, below which a0 moves; b1 becomes the next pair's.
         if (!this.paint(ref[r + 1]!, colour)) return -1;
         r += 2;
@@ -198,12 +204,6 @@ class G4Decoder {
         if (first < 0 || second < 0) return -1;
         const a1 = this.line[this.last]! + first;
         if (!this.paint(a1, colour) || !this.paint(a1 + second, colour ^ 1)) return -1;
-        r = this.nextB1(r);
-      } else if (mode >= V0 - 3) {
-        // a1 is b1 shifted by at most 3; the colour changes there.
-        if (!this.paint(ref[r]! + mode - V0, colour)) return -1;
-        colour ^= 1;
-        r = mode < V0 && r > 0 ? r - 1 : r + 1;
         r = this.nextB1(r);
       } else {
         // Not a mode code: bad data, an extension (uncompressed mode) or an early EOFB.
@@ -239,12 +239,14 @@ class G4Decoder {
     return r;
   }
 
-  /** Adds end markers after the line's last run, so that b1 and b2 always exist. */
+  /**
+   * Adds two end markers after the line's last run (which ends at the width), so that as a
+   * reference line it always has a b1 and a b2: at the width once no changing element is left.
+   */
   private endLine(last: number): number {
     const line = this.line;
     line[last + 1] = this.width;
     line[last + 2] = this.width;
-    line[last + 3] = this.width;
     return last;
   }
 
@@ -310,6 +312,8 @@ class BoxReducer {
   private linesInBand = 0;
   private row = 0;
   private readonly levels: Uint8Array | undefined;
+  /** The cell of each x. */
+  private readonly cellOf: Int32Array;
 
   constructor(
     private readonly width: number,
@@ -321,6 +325,7 @@ class BoxReducer {
     this.pixels = Buffer.alloc(this.outWidth * Math.ceil(height / n), blackIs1 ? 0 : 255);
     this.black = new Uint32Array(this.outWidth);
     this.lowest = this.outWidth;
+    this.cellOf = Int32Array.from({ length: width }, (_, x) => Math.floor(x / n));
     // A table of levels for whole cells, unless cells are so large that it would cost more than
     // it saves.
     if (n <= 64) this.levels = Uint8Array.from({ length: n * n + 1 }, (_, count) => greyLevel(count, n * n, blackIs1));
@@ -331,22 +336,24 @@ class BoxReducer {
     if (last > 0) {
       const n = this.n;
       const black = this.black;
+      const cellOf = this.cellOf;
       for (let i = 1; i <= last; i += 2) {
         const start = line[i - 1]!;
         const end = line[i]!;
-        let cell = (start / n) | 0;
-        const lastCell = ((end - 1) / n) | 0;
-        if (cell < this.lowest) this.lowest = cell;
-        if (lastCell > this.highest) this.highest = lastCell;
-        if (cell === lastCell) {
-          black[cell]! += end - start;
-          continue;
+        const first = cellOf[start]!;
+        const final = cellOf[end - 1]!;
+        if (first === final) {
+          black[first]! += end - start;
+        } else {
+          // Partial first cell, whole cells, partial last cell.
+          black[first]! += (first + 1) * n - start;
+          for (let cell = first + 1; cell < final; cell += 1) black[cell]! += n;
+          black[final]! += end - final * n;
         }
-        // Partial first cell, whole cells, partial last cell.
-        black[cell]! += (cell + 1) * n - start;
-        for (cell += 1; cell < lastCell; cell += 1) black[cell]! += n;
-        black[lastCell]! += end - lastCell * n;
       }
+      // Runs come in order: the first black run starts the touched span, the last one ends it.
+      this.lowest = Math.min(this.lowest, cellOf[line[0]!]!);
+      this.highest = Math.max(this.highest, cellOf[line[last - ((last & 1) ^ 1)]! - 1]!);
     }
     this.linesInBand += 1;
     if (this.linesInBand === this.n || this.row * this.n + this.linesInBand === this.height) this.emitRow();
@@ -360,18 +367,29 @@ class BoxReducer {
     if (this.lowest <= this.highest) {
       const n = this.n;
       const rows = this.linesInBand;
-      const area = n * rows;
-      // Every band but perhaps the last is n lines high: its cells' levels come from a table.
-      const table = rows === n ? this.levels : undefined;
       const at = this.row * this.outWidth;
+      const pixels = this.pixels;
       const black = this.black;
-      // The last cell is narrower when n does not divide the width.
+      // The last cell is narrower when n does not divide the width: it is done on its own.
       const edgeWidth = this.width - (this.outWidth - 1) * n;
-      for (let cell = this.lowest; cell <= this.highest; cell += 1) {
-        const count = black[cell]!;
+      const end = edgeWidth < n ? Math.min(this.highest, this.outWidth - 2) : this.highest;
+      // Every band but perhaps the last is n lines high: then the levels come from a table.
+      const table = rows === n ? this.levels : undefined;
+      if (table) {
+        for (let cell = this.lowest; cell <= end; cell += 1) {
+          pixels[at + cell] = table[black[cell]!]!;
+          black[cell] = 0;
+        }
+      } else {
+        for (let cell = this.lowest; cell <= end; cell += 1) {
+          pixels[at + cell] = greyLevel(black[cell]!, n * rows, this.blackIs1);
+          black[cell] = 0;
+        }
+      }
+      if (end < this.highest) {
+        const cell = this.outWidth - 1;
+        pixels[at + cell] = greyLevel(black[cell]!, edgeWidth * rows, this.blackIs1);
         black[cell] = 0;
-        if (cell === this.outWidth - 1 && edgeWidth < n) this.pixels[at + cell] = greyLevel(count, edgeWidth * rows, this.blackIs1);
-        else this.pixels[at + cell] = table ? table[count]! : greyLevel(count, area, this.blackIs1);
       }
     }
     this.lowest = this.outWidth;
