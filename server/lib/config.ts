@@ -47,6 +47,8 @@ const schema = z.object({
   WORKER_LOCK_SECONDS: z.coerce.number().int().positive().default(30),
   SCAN_MAX_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
   SCAN_MAX_PAGES: z.coerce.number().int().positive().default(2000),
+  /** Seconds one scan page's conversion may take before it is stopped and the page failed. */
+  SCAN_PAGE_SECONDS: z.coerce.number().int().positive().default(60),
   /** Seconds a structural check of an uploaded PDF may take before it is refused. */
   SCAN_CHECK_SECONDS: z.coerce.number().int().positive().default(60),
   /** Behind nginx: hand media files to it with X-Accel-Redirect instead of streaming them. */

@@ -27,7 +27,7 @@ function dispatch(env: WorkerEnv) {
 export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const { REDIS_PREFIX: prefix, WORKER_CONCURRENCY: concurrency } = ctx.config;
-  const env: WorkerEnv = { ctx, workerId, scanPages: new ScanPagePool(concurrency) };
+  const env: WorkerEnv = { ctx, workerId, scanPages: new ScanPagePool({ threads: concurrency, pageTimeoutMs: ctx.config.SCAN_PAGE_SECONDS * 1000, threadHeapMb: 256 }) };
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
 
   // A killed worker's jobs are retried once their lock expires; a job may be caught in a

@@ -9,7 +9,7 @@ import { makeA4Batch, readPageLabel } from "../../../test/scan-factory.js";
 import { ScanPageError } from "./page-images.js";
 import { ScanPagePool, type PageTask } from "./pool.js";
 
-const pool = new ScanPagePool(2);
+const pool = new ScanPagePool({ threads: 2, pageTimeoutMs: 60_000, threadHeapMb: 256 });
 const dataDir = mkdtempSync(path.join(tmpdir(), "korrigo-pool-"));
 afterAll(async () => {
   await pool.close();
@@ -41,5 +41,16 @@ describe("ScanPagePool", () => {
     await expect(conversion).rejects.toBeInstanceOf(ScanPageError);
     await expect(conversion).rejects.toMatchObject({ reason: expect.stringMatching(/pixels/) });
     expect(existsSync(path.join(dataDir, refused.targets.FULL!.image))).toBe(false);
+  });
+
+  it("stops a conversion that takes too long", async () => {
+    const hasty = new ScanPagePool({ threads: 1, pageTimeoutMs: 1, threadHeapMb: 256 });
+    try {
+      const stopped = hasty.convert(await task("slow"));
+      await expect(stopped).rejects.toBeInstanceOf(ScanPageError);
+      await expect(stopped).rejects.toMatchObject({ reason: expect.stringMatching(/arrêtée au bout de/) });
+    } finally {
+      await hasty.close();
+    }
   });
 });
