@@ -237,8 +237,8 @@ function markCells(label: number): boolean[] {
   return [true, false, ...data, parity, false, true];
 }
 
-/** A small seeded generator (mulberry32): the same seed always gives the same strokes. */
-function random(seed: number): () => number {
+/** A small seeded generator (mulberry32): the same seed always gives the same strokes or noise. */
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

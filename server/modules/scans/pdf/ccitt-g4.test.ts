@@ -2,7 +2,7 @@
 // reductions must be box averages of that; anything else than clean G4 gives undefined.
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { a4PagePixels, encodeScan } from "../../../test/scan-factory.js";
+import { a4PagePixels, encodeScan, random } from "../../../test/scan-factory.js";
 import { decodeG4Reduced } from "./ccitt-g4.js";
 import { bilevelTiff, TIFF_CCITT_G4 } from "./ccitt-tiff.js";
 
@@ -40,18 +40,6 @@ function boxAverage(pixels: Buffer, width: number, height: number, n: number): n
     }
   }
   return out;
-}
-
-/** mulberry32: the same seed always gives the same images. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function plain(width: number, height: number, value: 0 | 255): Bilevel {
