@@ -40,17 +40,28 @@ async function cycle(source: Uint8Array, count: number): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** CPU seconds (user + system) used so far by the processes of these pids, children excluded. */
-function cpuSeconds(pids: number[]): number {
-  const ticks = pids.reduce((sum, pid) => {
+/** CPU seconds (user + system) used so far by each of these processes, children excluded. */
+function cpuByPid(pids: number[]): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-      return sum + Number(fields[11]) + Number(fields[12]);
+      seconds.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
-      return sum;
+      // exited
     }
-  }, 0);
-  return ticks / 100;
+  }
+  return seconds;
+}
+
+/**
+ * CPU seconds these processes used since `before`: processes started meanwhile count from zero;
+ * those that exited meanwhile (a closed PostgreSQL connection) cannot be counted.
+ */
+function cpuSince(before: Map<number, number>, pids: number[]): number {
+  let total = 0;
+  for (const [pid, now] of cpuByPid(pids)) total += now - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** Pids of the processes whose command line starts with one of these names (PostgreSQL's backends, Redis). */
@@ -220,8 +231,7 @@ async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pd
   writeFileSync(file, pdf);
   const worker = new Sampler(stack.workerPid).start();
   const api = new Sampler(stack.apiPid, `${stack.api.base}/api/health/live`).start();
-  const services = pidsOf(["postgres", "redis-server"]);
-  const cpuBefore = [cpuSeconds([stack.workerPid]), cpuSeconds([stack.apiPid]), cpuSeconds(services), process.cpuUsage()] as const;
+  const cpuBefore = { processes: cpuByPid([stack.workerPid, stack.apiPid, ...pidsOf(["postgres", "redis-server"])]), bench: process.cpuUsage() };
   const started = performance.now();
   const { batch } = (await stack.api.upload(`/api/exams/${exam.id}/scans`, file, `${name}.pdf`)) as { batch: { id: string } };
   const uploaded = performance.now();
@@ -234,11 +244,11 @@ async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pd
     await sleep(100);
   }
   const seconds = (performance.now() - started) / 1000;
-  const benchCpu = process.cpuUsage(cpuBefore[3]);
+  const benchCpu = process.cpuUsage(cpuBefore.bench);
   const cpu = {
-    worker: round(cpuSeconds([stack.workerPid]) - cpuBefore[0], 2),
-    api: round(cpuSeconds([stack.apiPid]) - cpuBefore[1], 2),
-    postgresAndRedis: round(cpuSeconds(services) - cpuBefore[2], 2),
+    worker: round(cpuSince(cpuBefore.processes, [stack.workerPid]), 2),
+    api: round(cpuSince(cpuBefore.processes, [stack.apiPid]), 2),
+    postgresAndRedis: round(cpuSince(cpuBefore.processes, pidsOf(["postgres", "redis-server"])), 2),
     benchClient: round((benchCpu.user + benchCpu.system) / 1e6, 2),
   };
   const w = worker.stop();
