@@ -16,6 +16,7 @@ import { authRoutes } from "./modules/auth/routes.js";
 import { healthRoutes } from "./modules/health/routes.js";
 import { userRoutes } from "./modules/users/routes.js";
 import { examRoutes } from "./modules/exams/routes.js";
+import { studentRoutes } from "./modules/students/routes.js";
 import { systemRoutes } from "./modules/system/routes.js";
 import { scanRoutes } from "./modules/scans/routes.js";
 import { mediaRoutes } from "./modules/media/routes.js";
@@ -85,6 +86,7 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/api/auth", authRoutes(ctx, passport));
   mount(app, "/api/users", userRoutes(ctx));
   mount(app, "/api/exams", examRoutes(ctx));
+  mount(app, "/api/students", studentRoutes(ctx));
   mount(app, "/api/system", systemRoutes(ctx));
   mount(app, "/api", scanRoutes(ctx));
   mount(app, "/api/pages", mediaRoutes(ctx));

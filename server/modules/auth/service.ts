@@ -24,9 +24,10 @@ export async function verifyStaff(db: Db, email: string, password: string, meta:
 
 export async function verifyStudent(db: Db, login: string, accessCode: string, meta: RequestMeta): Promise<StudentPrincipal | null> {
   const student = await db.student.findUnique({ where: { login } });
-  const ok = student ? await verifySecret(student.accessCodeHash, accessCode) : await verifyDecoy(accessCode);
+  // A student without an access code yet costs the same time as a wrong one.
+  const ok = student?.accessCodeHash ? await verifySecret(student.accessCodeHash, accessCode) : await verifyDecoy(accessCode);
   if (!student || !ok || student.disabled) {
-    const reason = !student ? "unknown_account" : !ok ? "wrong_access_code" : "account_disabled";
+    const reason = !student ? "unknown_account" : !student.accessCodeHash ? "no_access_code" : !ok ? "wrong_access_code" : "account_disabled";
     await audit(db, { schoolId: student?.schoolId, actorType: "anonymous", actorId: student?.id, action: "auth.student_login.failed", data: { reason, login } }, meta);
     return null;
   }

@@ -1,5 +1,6 @@
 // The roster preview: what an admin sees before a CSV import is committed.
 import { describe, expect, it } from "vitest";
+import { exportCsv } from "../../test/roster-factory.js";
 import { readRoster, RosterError } from "./roster.js";
 
 const ROWS = [
@@ -8,13 +9,6 @@ const ROWS = [
   ["MARTIN-LÉGER", "Noé", "2nde A", "17/11/2009", ""],
   ["N'DIAYE", "Aïssatou", "2nde B", "", "987654321CD"],
 ];
-
-/** The rows as a tool would export them: a delimiter, an encoding, maybe a BOM. */
-function exportCsv(rows: string[][], delimiter: string, encoding: "utf-8-bom" | "utf-8" | "windows-1252"): Buffer {
-  const text = rows.map((r) => r.map((v) => (v.includes(delimiter) || v.includes('"') ? `"${v.replaceAll('"', '""')}"` : v)).join(delimiter)).join("\r\n") + "\r\n";
-  if (encoding === "windows-1252") return Buffer.from(text, "latin1"); // the French letters used here are the same in both
-  return Buffer.concat([encoding === "utf-8-bom" ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text, "utf8")]);
-}
 
 describe("readRoster", () => {
   it("reads a UTF-8 file with BOM and ';' and a Windows-1252 file with tabs as the same students", () => {
