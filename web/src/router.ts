@@ -39,6 +39,11 @@ export const router = createRouter({
       meta: { roles: ["ADMIN"], title: "titles.admin" },
     },
     {
+      path: "/admin/eleves/import",
+      component: () => import("./views/StudentImportView.vue"),
+      meta: { roles: ["ADMIN"], title: "titles.studentImport" },
+    },
+    {
       path: "/admin/examens/nouveau",
       component: () => import("./views/ExamNewView.vue"),
       meta: { roles: ["ADMIN"], title: "titles.newExam" },

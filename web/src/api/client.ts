@@ -12,6 +12,8 @@ import type {
   LoginResponse,
   MarkingSchemeInput,
   PingResponse,
+  RosterImportInput,
+  RosterImportResponse,
   SessionResponse,
   UploadScanResponse,
   UsersResponse,
@@ -217,6 +219,11 @@ export class ApiClient {
     const form = new FormData();
     for (const file of files) form.append("file", file, file.name);
     return this.reported(`/exams/${encodeURIComponent(examId)}/scans`, (path) => this.sendForm<UploadScanResponse>(path, form, options, true));
+  }
+
+  /** A roster CSV: its preview (commit false) or its import (commit true). */
+  importRoster(input: RosterImportInput): Promise<RosterImportResponse> {
+    return this.request<RosterImportResponse>("POST", "/students/import", input);
   }
 
   pingWorker(): Promise<PingResponse> {

@@ -201,6 +201,46 @@ export interface HealthResponse {
   checks: Record<string, HealthCheck>;
 }
 
+export type RosterField = "lastName" | "firstName" | "className" | "birthDate" | "ine" | "externalId";
+
+export interface RosterStudent {
+  lastName: string;
+  firstName: string;
+  className: string;
+  birthDate: string | null;
+  ine: string | null;
+  externalId: string | null;
+}
+
+export interface RosterLine {
+  line: number;
+  student?: RosterStudent;
+  errors: string[];
+  outcome: "added" | "updated" | "unchanged" | "rejected";
+}
+
+export interface RosterImportInput {
+  /** The file's bytes in base64. */
+  content: string;
+  mapping: Record<string, RosterField | null>;
+  commit: boolean;
+}
+
+export interface RosterImportResponse {
+  schoolYear: string;
+  committed: boolean;
+  counts: Record<RosterLine["outcome"], number>;
+  preview: {
+    encoding: "utf-8" | "windows-1252";
+    delimiter: ";" | "," | "\t";
+    headers: string[];
+    columns: Partial<Record<RosterField, number>>;
+    unknownHeaders: string[];
+    missingFields: RosterField[];
+    lines: RosterLine[];
+  };
+}
+
 /** One field's problem in a 400 response (details of VALIDATION_FAILED). */
 export interface ErrorDetail {
   path: string;
