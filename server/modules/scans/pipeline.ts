@@ -72,18 +72,41 @@ export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ s
   await ctx.db.scanBatch.update({ where: { id: batchId }, data: { status: "PROCESSING", stage: "split", error: null } });
 
   const runs = pageRuns(batch.pageCount);
-  await splitRun(storage, batch, runs[0]!);
-  const first = await inspectPage(await readFile(splitPageFile(storage.abs(storage.workDir(batchId)), 0, batch.pageCount)));
-  const mismatch = layoutMismatch(batch.layout, first.widthPt, first.heightPt);
-  if (mismatch) {
-    await failBatch(ctx, batchId, mismatch);
-    return { scanPages: 0 };
+  // A retried split (after a crash) finds the rows planned: it splits and enqueues only the
+  // runs that still have pages to convert.
+  const planned = (await ctx.db.page.count({ where: { batchId } })) > 0;
+  if (!planned) {
+    await splitRun(storage, batch, runs[0]!);
+    const first = await inspectPage(await readFile(splitPageFile(storage.abs(storage.workDir(batchId)), 0, batch.pageCount)));
+    const mismatch = layoutMismatch(batch.layout, first.widthPt, first.heightPt);
+    if (mismatch) {
+      await failBatch(ctx, batchId, mismatch);
+      return { scanPages: 0 };
+    }
+    await planBatch(ctx, { ...batch, pagesPerCopy: batch.exam.pagesPerCopy });
   }
 
+  const pending = await ctx.db.page.findMany({ where: { batchId, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
+  for (const [i, pages] of runs.entries()) {
+    const todo = pending.filter(({ scanPageIndex }) => scanPageIndex >= pages.from && scanPageIndex < pages.to);
+    if (todo.length === 0) continue;
+    if (planned || i > 0) await splitRun(storage, batch, pages);
+    await ctx.queues.enqueueMany("page.render", todo.map(({ scanPageIndex }) => ({ payload: { batchId, scanPageIndex }, jobId: jobId.render(batchId, scanPageIndex) })));
+  }
+  // Until here renders may finish every page but not settle the batch: the split folder is
+  // still being written. From now on the last render (or this) settles it.
+  await ctx.db.scanBatch.update({ where: { id: batchId }, data: { stage: "pages" } });
+  await settleBatch(ctx, batchId);
+  return { scanPages: batch.pageCount };
+}
+
+/** Booklet and Page rows of a batch, with the booklets' warnings on the batch. */
+async function planBatch(ctx: AppContext, batch: { id: string; schoolId: string; examId: string; layout: BatchFacts["layout"]; pageCount: number; pagesPerCopy: number; sourceFiles: unknown }): Promise<void> {
+  const batchId = batch.id;
   const booklets = planBooklets({
     layout: batch.layout,
     scanPageCount: batch.pageCount,
-    pagesPerCopy: batch.exam.pagesPerCopy,
+    pagesPerCopy: batch.pagesPerCopy,
     sourceFiles: batch.sourceFiles as SourceFile[] | null,
   });
   await ctx.db.$transaction(async (tx) => {
@@ -97,18 +120,8 @@ export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ s
       skipDuplicates: true,
     });
     const warnings = booklets.flatMap((b) => b.warnings.map((w) => `Liasse ${b.index} : ${w}`));
-    await tx.scanBatch.update({ where: { id: batchId }, data: { stage: "pages", warnings } });
+    await tx.scanBatch.update({ where: { id: batchId }, data: { warnings } });
   });
-
-  // A retry (after a crash) splits again but enqueues only the pages not converted yet.
-  const pending = await ctx.db.page.findMany({ where: { batchId, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
-  for (const [i, pages] of runs.entries()) {
-    if (i > 0) await splitRun(storage, batch, pages);
-    const todo = pending.filter(({ scanPageIndex }) => scanPageIndex >= pages.from && scanPageIndex < pages.to);
-    await ctx.queues.enqueueMany("page.render", todo.map(({ scanPageIndex }) => ({ payload: { batchId, scanPageIndex }, jobId: jobId.render(batchId, scanPageIndex) })));
-  }
-  await settleBatch(ctx, batchId);
-  return { scanPages: batch.pageCount };
 }
 
 /**
@@ -207,30 +220,32 @@ async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
   const count = (status: string) => counts.find((c) => c.status === status)?._count._all ?? 0;
   if (counts.length === 0 || count("PENDING") > 0) return;
   const failed = count("FAILED");
-  await ctx.db.scanBatch.update({
-    where: { id: batchId },
+  // While the split job is still at work (stage "split") it settles the batch itself at its end.
+  const settled = await ctx.db.scanBatch.updateMany({
+    where: { id: batchId, OR: [{ stage: null }, { stage: { not: "split" } }] },
     data: failed > 0
       ? { status: "FAILED", stage: null, error: `${failed} page(s) n'ont pas pu être converties : relancez-les.` }
       : { status: "DONE", stage: null, error: null },
   });
-  if (failed === 0) {
+  if (settled.count === 1 && failed === 0) {
     const storage = new Storage(ctx.config.DATA_DIR);
     await storage.remove(storage.workDir(batchId));
   }
 }
 
 /**
- * Picks up work left half done by a crash: batches never split, pages never rendered, and
+ * Picks up work left half done by a crash: batches never split or split half-way, pages never rendered, and
  * temporary files of workers that are no longer alive. Run at worker start and by the CLI.
  */
 export async function recoverScans(ctx: AppContext, aliveWorkerId?: string): Promise<{ batches: number; pages: number; tmpDirsRemoved: number }> {
   const storage = new Storage(ctx.config.DATA_DIR);
-  const open = await ctx.db.scanBatch.findMany({ where: { status: { in: ["UPLOADED", "PROCESSING"] } }, select: { id: true } });
+  const open = await ctx.db.scanBatch.findMany({ where: { status: { in: ["UPLOADED", "PROCESSING"] } }, select: { id: true, stage: true } });
   let pages = 0;
-  for (const { id } of open) {
+  for (const { id, stage } of open) {
     const pending = await ctx.db.page.findMany({ where: { batchId: id, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
     const planned = pending.length > 0 || (await ctx.db.page.count({ where: { batchId: id } })) > 0;
-    if (!planned) await ctx.queues.ensure("scan.split", { batchId: id }, jobId.split(id));
+    // A split that did not finish splitting runs again: it settles the batch at its end.
+    if (!planned || stage === "split") await ctx.queues.ensure("scan.split", { batchId: id }, jobId.split(id));
     for (const { scanPageIndex } of pending) await ctx.queues.ensure("page.render", { batchId: id, scanPageIndex }, jobId.render(id, scanPageIndex));
     pages += pending.length;
     if (planned && pending.length === 0) await settleBatch(ctx, id);
