@@ -3,6 +3,7 @@
 import { randomInt } from "node:crypto";
 import type { Db } from "../lib/db.js";
 import { hashSecret } from "../lib/auth/secrets.js";
+import { currentSchoolYear } from "../modules/students/service.js";
 
 const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -56,12 +57,15 @@ export async function seedDemo(db: Db): Promise<DemoLogins | null> {
     const users = await Promise.all(
       staff.map((s, i) => tx.user.create({ data: { schoolId: school.id, email: s.email, displayName: s.displayName, role: s.role, passwordHash: staffHashes[i]! } })),
     );
-    await tx.student.createMany({
+    const created = await tx.student.createManyAndReturn({
       data: students.map((s, i) => ({
         schoolId: school.id, login: s.login, accessCodeHash: studentHashes[i]!, ine: s.ine,
         lastName: s.last.toUpperCase(), firstName: s.first, className: CLASS_NAME,
       })),
+      select: { id: true },
     });
+    const schoolYear = currentSchoolYear();
+    await tx.enrollment.createMany({ data: created.map(({ id }) => ({ schoolId: school.id, studentId: id, schoolYear, className: CLASS_NAME })) });
     await tx.exam.create({
       data: {
         schoolId: school.id, title: "DS n°3 — Fonctions affines", subject: "Mathématiques", date: new Date("2026-11-20"),

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anonymousClient, createSchool, createStaff, createTestEnv, staffClient, type Client, type TestEnv } from "../../test/harness.js";
 import { exportCsv } from "../../test/roster-factory.js";
+import { currentSchoolYear } from "./service.js";
 
 let env: TestEnv;
 let admin: Client;
@@ -89,5 +90,12 @@ describe("roster import", () => {
     await post(admin, { content: "not base64!", commit: true }).expect(400);
     await post(admin, { content: file(ROWS), schoolYear: "2026-2028" }).expect(400);
     await post(teacher, { content: file(ROWS), commit: true }).expect(403);
+  });
+});
+
+describe("currentSchoolYear", () => {
+  it("turns on 1 August", () => {
+    expect(currentSchoolYear(new Date("2027-07-31T23:00:00Z"))).toBe("2026-2027");
+    expect(currentSchoolYear(new Date("2027-08-01T00:00:00Z"))).toBe("2027-2028");
   });
 });
