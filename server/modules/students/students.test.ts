@@ -84,6 +84,21 @@ describe("roster import", () => {
     expect(mapped.body.counts.added).toBe(1);
   });
 
+  it("imports a whole school's roster, then its next school year, each in one transaction", async () => {
+    const school = (await createSchool(env.ctx, "Grand lycée")).id;
+    const big = await staffClient(env.app, (await createStaff(env.ctx, school, "ADMIN")).email);
+    const roster = (className: (i: number) => string) => [
+      ROWS[0]!,
+      ...Array.from({ length: 1500 }, (_, i) => [`ELEVE${i}`, "Sam", className(i), "01/09/2010", `${String(30000000000 + i)}`]),
+    ];
+    const first = await post(big, { content: file(roster((i) => `2nde ${i % 40}`)), schoolYear: "2026-2027", commit: true }).expect(200);
+    expect(first.body.counts).toEqual({ added: 1500, updated: 0, unchanged: 0, rejected: 0 });
+    const next = await post(big, { content: file(roster((i) => `1re ${i % 40}`)), schoolYear: "2027-2028", commit: true }).expect(200);
+    expect(next.body.counts).toEqual({ added: 0, updated: 1500, unchanged: 0, rejected: 0 });
+    expect(await env.ctx.db.enrollment.count({ where: { schoolId: school } })).toBe(3000);
+    expect(new Set((await env.ctx.db.student.findMany({ where: { schoolId: school }, select: { login: true } })).map((s) => s.login)).size).toBe(1500);
+  }, 120_000);
+
   it("refuses what is not a roster, and anyone but an admin", async () => {
     const empty = await post(admin, { content: Buffer.from("\r\n").toString("base64") }).expect(422);
     expect(empty.body.error.message).toContain("vide");
