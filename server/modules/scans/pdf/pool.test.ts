@@ -16,9 +16,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function task(name: string, options: PageTask["options"] = { split: "none" }): Promise<PageTask> {
+async function task(name: string, options: PageTask["options"] = { split: "none" }, dpi = 150): Promise<PageTask> {
   mkdirSync(path.join(dataDir, "in"), { recursive: true });
-  writeFileSync(path.join(dataDir, "in", `${name}.pdf`), await makeA4Batch({ pages: 1, dpi: 150 }));
+  writeFileSync(path.join(dataDir, "in", `${name}.pdf`), await makeA4Batch({ pages: 1, dpi }));
   return { dataDir, pdf: `in/${name}.pdf`, options, targets: { FULL: { image: `out/${name}.jpg`, thumb: `out/${name}.thumb.jpg` } }, tmpOwner: "pool-test" };
 }
 
@@ -41,6 +41,31 @@ describe("ScanPagePool", () => {
     await expect(conversion).rejects.toBeInstanceOf(ScanPageError);
     await expect(conversion).rejects.toMatchObject({ reason: expect.stringMatching(/pixels/) });
     expect(existsSync(path.join(dataDir, refused.targets.FULL!.image))).toBe(false);
+  });
+
+  it("counts a page's time limit from the start of its own conversion, not while it waits for a thread", async () => {
+    // 300-dpi pages are decoded and scaled: long enough for the queue to matter.
+    const tasks = await Promise.all(Array.from({ length: 30 }, (_, i) => task(`queued-${i}`, { split: "none" }, 300)));
+    const warm = new ScanPagePool({ threads: 1, pageTimeoutMs: 60_000, threadHeapMb: 256 });
+    const time = async () => {
+      const started = performance.now();
+      await warm.convert(tasks[0]!);
+      return performance.now() - started;
+    };
+    const first = await time(); // a thread's first page also loads its modules
+    const one = await time();
+    await warm.close();
+    // Each page is allowed 3 conversions (the first one its start-up too); the last of the
+    // queue waits for ~30.
+    const limit = Math.round(Math.max(first, 3 * one)) + 200;
+    expect(30 * one).toBeGreaterThan(2 * limit);
+    const timed = new ScanPagePool({ threads: 1, pageTimeoutMs: limit, threadHeapMb: 256 });
+    try {
+      const results = await Promise.all(tasks.map((t) => timed.convert(t)));
+      expect(results.map((r) => r.source)).toEqual(Array(30).fill("jpeg"));
+    } finally {
+      await timed.close();
+    }
   });
 
   it("stops a conversion that takes too long", async () => {

@@ -7,6 +7,8 @@ import { ScanPageError } from "./errors.js";
 import type { Outcome, PageTask, WrittenImage } from "./thread.js";
 import type { Half, ScanPageResult } from "./types.js";
 
+export type { PageTask, WrittenImage } from "./thread.js";
+
 function refusalOf(error: unknown, limits: PoolLimits): ScanPageError | undefined {
   if (error instanceof Error && error.name === "AbortError") {
     const seconds = Math.round(limits.pageTimeoutMs / 1000);
@@ -18,8 +20,6 @@ function refusalOf(error: unknown, limits: PoolLimits): ScanPageError | undefine
   return undefined;
 }
 
-export type { PageTask, WrittenImage } from "./thread.js";
-
 export interface PoolLimits {
   threads: number;
   /** A conversion still running after this long is stopped (its thread is terminated). */
@@ -30,6 +30,9 @@ export interface PoolLimits {
 
 export class ScanPagePool {
   private readonly pool: Piscina;
+  /** Conversions on a thread now, and those waiting for one (the worker runs more jobs than threads). */
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly limits: PoolLimits) {
     const compiled = import.meta.url.endsWith(".js");
@@ -51,14 +54,34 @@ export class ScanPagePool {
    * its thread is stopped and replaced, the worker goes on.
    */
   async convert(task: PageTask): Promise<{ source: ScanPageResult["source"]; images: Partial<Record<Half, WrittenImage>> }> {
+    // A task waits here for a free thread, not in piscina's queue: the time limit counts from
+    // the start of its own conversion, not from behind the pages queued before it.
+    await this.threadFree();
     let outcome: Outcome;
     try {
       outcome = (await this.pool.run(task, { signal: AbortSignal.timeout(this.limits.pageTimeoutMs) })) as Outcome;
     } catch (error) {
       throw refusalOf(error, this.limits) ?? error;
+    } finally {
+      this.release();
     }
     if (!outcome.ok) throw new ScanPageError(outcome.reason);
     return { source: outcome.source, images: outcome.images };
+  }
+
+  private async threadFree(): Promise<void> {
+    if (this.running < this.limits.threads) {
+      this.running += 1;
+      return;
+    }
+    // release() hands its slot over: `running` stays counted for the waiter.
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
   }
 
   close(): Promise<void> {
