@@ -129,7 +129,7 @@ async function planBatch(ctx: AppContext, batch: { id: string; schoolId: string;
  * the batch file into the worker's temporary folder (`temporary` then says so).
  */
 async function scanPagePdf(env: PipelineEnv, storage: Storage, batch: { id: string; storagePath: string; pageCount: number }, scanPageIndex: number): Promise<{ path: string; temporary: boolean }> {
-  const split = path.relative(storage.root, splitPageFile(storage.abs(storage.workDir(batch.id)), scanPageIndex, batch.pageCount));
+  const split = splitPageFile(storage.workDir(batch.id), scanPageIndex, batch.pageCount);
   if (existsSync(storage.abs(split))) return { path: split, temporary: false };
   const out = path.join(await storage.ensureDir(storage.tmpDir(tmpOwner(env.workerId))), `${batch.id}-${scanPageIndex}.pdf`);
   const result = await run("qpdf", ["--decrypt", storage.abs(batch.storagePath), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
