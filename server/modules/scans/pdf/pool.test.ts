@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeA4Batch, readPageLabel } from "../../../test/scan-factory.js";
+import { makeA4Batch, readPageLabel, type PageEncoding } from "../../../test/scan-factory.js";
 import { ScanPageError } from "./page-images.js";
 import { ScanPagePool, type PageTask } from "./pool.js";
 
@@ -16,9 +16,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function task(name: string, options: PageTask["options"] = { split: "none" }, dpi = 150): Promise<PageTask> {
+async function task(name: string, options: PageTask["options"] = { split: "none" }, dpi = 150, encoding: PageEncoding = "jpeg"): Promise<PageTask> {
   mkdirSync(path.join(dataDir, "in"), { recursive: true });
-  writeFileSync(path.join(dataDir, "in", `${name}.pdf`), await makeA4Batch({ pages: 1, dpi }));
+  writeFileSync(path.join(dataDir, "in", `${name}.pdf`), await makeA4Batch({ pages: 1, dpi, encoding }));
   return { dataDir, pdf: `in/${name}.pdf`, options, targets: { FULL: { image: `out/${name}.jpg`, thumb: `out/${name}.thumb.jpg` } }, tmpOwner: "pool-test" };
 }
 
@@ -33,6 +33,13 @@ describe("ScanPagePool", () => {
       expect(await readPageLabel(readFileSync(path.join(dataDir, thumb)))).toBe(1);
       expect(written.nearBlank).toBe(false);
     }
+  });
+
+  it("renders a born-digital page read from disk on a thread (pdf.js refuses a Node Buffer)", async () => {
+    const vector = await task("vector", { split: "none" }, 150, "vector");
+    const result = await pool.convert(vector);
+    expect(result.source).toBe("render");
+    expect(await readPageLabel(readFileSync(path.join(dataDir, vector.targets.FULL!.thumb)))).toBe(1);
   });
 
   it("passes a refusal back as a ScanPageError and writes nothing", async () => {

@@ -45,7 +45,9 @@ async function render(pdf: Uint8Array, request: RenderRequest): Promise<PixelSou
   // Loaded on first use: the module is large and most scans never need it.
   const { getDocument } = await import("pdfjs-dist/legacy/build/pdf.mjs");
   const doc = await getDocument({
-    data: pdf.slice(), // pdf.js may transfer the buffer to its worker; keep the caller's intact
+    // A copy as a plain Uint8Array: pdf.js refuses a Node Buffer (what fs.readFile gives) and
+    // may transfer the buffer to its worker, which must leave the caller's bytes intact.
+    data: new Uint8Array(pdf),
     isEvalSupported: false,
     disableFontFace: true,
     useSystemFonts: false,
