@@ -20,6 +20,7 @@ import { studentRoutes } from "./modules/students/routes.js";
 import { systemRoutes } from "./modules/system/routes.js";
 import { scanRoutes } from "./modules/scans/routes.js";
 import { mediaRoutes } from "./modules/media/routes.js";
+import { identificationRoutes } from "./modules/identification/routes.js";
 
 function securityHeaders(ctx: AppContext) {
   const production = ctx.config.production;
@@ -89,6 +90,7 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/api/students", studentRoutes(ctx));
   mount(app, "/api/system", systemRoutes(ctx));
   mount(app, "/api", scanRoutes(ctx));
+  mount(app, "/api", identificationRoutes(ctx));
   mount(app, "/api/pages", mediaRoutes(ctx));
   app.use("/api", notFound);
 

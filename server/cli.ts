@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { loadConfigOrExit, type Config } from "./lib/config.js";
 import { closeContext, createContext, type AppContext } from "./lib/context.js";
 import { recoverScans } from "./modules/scans/pipeline.js";
+import { recoverIdentification } from "./modules/identification/pipeline.js";
 import { cleanupStorage } from "./modules/scans/cleanup.js";
 import { createDb, createPool } from "./lib/db.js";
 import { ensureDatabase, migrate } from "./lib/database.js";
@@ -86,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
     case "recover":
       return withContext(config, async (ctx) => {
         const recovered = await recoverScans(ctx);
-        process.stdout.write(`Re-enqueued work for ${recovered.batches} open batch(es), ${recovered.pages} page(s); removed ${recovered.tmpDirsRemoved} stale temporary folder(s).\n`);
+        const identifying = await recoverIdentification(ctx);
+        process.stdout.write(`Re-enqueued work for ${recovered.batches} open batch(es), ${recovered.pages} page(s), ${identifying} batch(es) to identify; removed ${recovered.tmpDirsRemoved} stale temporary folder(s).\n`);
         return 0;
       });
     case "cleanup":

@@ -4,6 +4,7 @@ import { randomInt } from "node:crypto";
 import type { Db } from "../lib/db.js";
 import { hashSecret } from "../lib/auth/secrets.js";
 import { currentSchoolYear } from "../modules/students/service.js";
+import { DEFAULT_NAME_BOX } from "../modules/exams/schemas.js";
 
 const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -70,7 +71,7 @@ export async function seedDemo(db: Db): Promise<DemoLogins | null> {
       data: {
         schoolId: school.id, title: "DS n°3 — Fonctions affines", subject: "Mathématiques", date: new Date("2026-11-20"),
         classNames: [CLASS_NAME], pagesPerCopy: 4, layout: "A4_BATCH", createdById: users[0]!.id,
-        nameBox: { x: 0.05, y: 0.03, width: 0.6, height: 0.12 },
+        nameBox: DEFAULT_NAME_BOX,
         questions: {
           create: [
             { position: 1, label: "Exercice 1 — Lecture graphique", maxPoints: 4 },

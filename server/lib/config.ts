@@ -51,6 +51,14 @@ const schema = z.object({
   SCAN_PAGE_SECONDS: z.coerce.number().int().positive().default(60),
   /** Seconds a structural check of an uploaded PDF may take before it is refused. */
   SCAN_CHECK_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Headers read by OCR at the same time (one tesseract worker each): one per core by default. */
+  OCR_THREADS: z.coerce.number().int().positive().default(availableParallelism()),
+  /**
+   * A booklet is identified without a click only when its best roster match reaches this
+   * confidence and leads the second by the margin (defaults chosen from `npm run bench:identify`).
+   */
+  IDENTIFY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.8),
+  IDENTIFY_MARGIN: z.coerce.number().min(0).max(1).default(0.15),
   /** Behind nginx: hand media files to it with X-Accel-Redirect instead of streaming them. */
   MEDIA_X_ACCEL: bool.default(false),
   APP_VERSION: z.string().default(packageVersion),

@@ -7,23 +7,33 @@ export interface JobTypes {
   "scan.split": { payload: { batchId: string }; result: { scanPages: number } };
   /** Turn one scanned page into the web image(s) and thumbnail(s) teachers see. */
   "page.render": { payload: { batchId: string; scanPageIndex: number }; result: { source: string } };
+  /** A converted batch: find cover sheets (and split at them), attach a late sheet, or enqueue each booklet's reading. */
+  "batch.identify": { payload: { batchId: string }; result: { booklets: number } };
+  /** Read one booklet's header (QR, then OCR), store the reading; the last one matches the batch against the roster. */
+  "booklet.identify": { payload: { bookletId: string }; result: { method: "QR" | "OCR" | "NONE" } };
 }
 
 export type JobName = keyof JobTypes;
 export type JobPayload<N extends JobName> = JobTypes[N]["payload"];
 export type JobResult<N extends JobName> = JobTypes[N]["result"];
 
-export const QUEUES = ["system", "scans"] as const;
+// Identification has its own queue so that a big batch's page renders never hold up the
+// reading of another batch's headers.
+export const QUEUES = ["system", "scans", "identify"] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export const JOB_QUEUE: { [N in JobName]: QueueName } = {
   "system.ping": "system",
   "scan.split": "scans",
   "page.render": "scans",
+  "batch.identify": "identify",
+  "booklet.identify": "identify",
 };
 
 /** Deterministic job ids: enqueueing the same work twice is a no-op while the first is kept. */
 export const jobId = {
   split: (batchId: string) => `split-${batchId}`,
   render: (batchId: string, scanPageIndex: number) => `render-${batchId}-${scanPageIndex}`,
+  identifyBatch: (batchId: string) => `identify-${batchId}`,
+  identifyBooklet: (bookletId: string) => `read-${bookletId}`,
 };

@@ -41,6 +41,11 @@ export class Storage {
     return path.join("pages", schoolId, batchId, kind === "image" ? `${name}.jpg` : `${name}.thumb.jpg`);
   }
 
+  /** The crop of a booklet's header shown on the identification desk. */
+  headerCropPath(schoolId: string, bookletId: string): string {
+    return path.join("headers", schoolId, `${bookletId}.jpg`);
+  }
+
   /** Where a batch's single-page PDFs are split to while it is being processed. */
   workDir(batchId: string): string {
     return path.join("work", batchId);

@@ -3,8 +3,9 @@ import type { Job } from "bullmq";
 import type { JobName, JobPayload, JobResult } from "../lib/jobs.js";
 import { handlePing } from "../modules/system/jobs.js";
 import { renderPage, splitBatch, type PipelineEnv } from "../modules/scans/pipeline.js";
+import { identifyBatch, identifyBookletJob, type IdentifyEnv } from "../modules/identification/pipeline.js";
 
-export type WorkerEnv = PipelineEnv;
+export type WorkerEnv = PipelineEnv & IdentifyEnv;
 
 type Handlers = {
   [N in JobName]: (env: WorkerEnv, payload: JobPayload<N>, job: Job) => Promise<JobResult<N>> | JobResult<N>;
@@ -14,4 +15,6 @@ export const handlers: Handlers = {
   "system.ping": (env, payload) => handlePing(env.workerId, payload),
   "scan.split": (env, payload) => splitBatch(env, payload.batchId),
   "page.render": (env, payload, job) => renderPage(env, payload.batchId, payload.scanPageIndex, job),
+  "batch.identify": (env, payload) => identifyBatch(env, payload.batchId),
+  "booklet.identify": (env, payload) => identifyBookletJob(env, payload.bookletId),
 };

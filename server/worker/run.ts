@@ -10,6 +10,9 @@ import { createRedis } from "../lib/redis.js";
 import { handlers, type WorkerEnv } from "./handlers.js";
 import { recoverScans } from "../modules/scans/pipeline.js";
 import { ScanPagePool } from "../modules/scans/pdf/pool.js";
+import { recoverIdentification } from "../modules/identification/pipeline.js";
+import { HeaderReader } from "../modules/identification/ocr/reader.js";
+import type { QueueName } from "../lib/jobs.js";
 
 export interface RunningWorker {
   workerId: string;
@@ -24,20 +27,30 @@ function dispatch(env: WorkerEnv) {
   };
 }
 
+async function recoverAll(ctx: AppContext, workerId: string) {
+  return { ...(await recoverScans(ctx, workerId)), identifying: await recoverIdentification(ctx) };
+}
+
 export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const { REDIS_PREFIX: prefix, WORKER_CONCURRENCY: concurrency } = ctx.config;
-  const env: WorkerEnv = { ctx, workerId, scanPages: new ScanPagePool({ threads: concurrency, pageTimeoutMs: ctx.config.SCAN_PAGE_SECONDS * 1000, threadHeapMb: 256 }) };
+  const env: WorkerEnv = {
+    ctx,
+    workerId,
+    scanPages: new ScanPagePool({ threads: concurrency, pageTimeoutMs: ctx.config.SCAN_PAGE_SECONDS * 1000, threadHeapMb: 256 }),
+    // Its tesseract workers start on the first header to read, not with the worker.
+    headers: new HeaderReader({ threads: ctx.config.OCR_THREADS }),
+  };
+  // More jobs in flight than threads, so that a thread never waits while jobs fetch, write
+  // rows and report (bench: 1, 2 and 4 jobs per thread gave 33, 36 and 40 A4 pages/s here).
+  const jobsInFlight: Record<QueueName, number> = { system: concurrency, scans: concurrency * 4, identify: ctx.config.OCR_THREADS * 2 };
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
 
   // A killed worker's jobs are retried once their lock expires; a job may be caught in a
   // few crashes before it is declared failed.
   const lockDuration = ctx.config.WORKER_LOCK_SECONDS * 1000;
   const workers = QUEUES.map((queue) => {
-    // More jobs in flight than conversion threads, so that a thread never waits while jobs
-    // fetch, write rows and report (bench: 1, 2 and 4 jobs per thread gave 33, 36 and 40 A4
-    // pages/s here).
-    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency: concurrency * 4, lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 });
+    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency: jobsInFlight[queue], lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 });
     worker.on("failed", (job, err) => ctx.logger.warn({ job: job?.name, jobId: job?.id, err: err.message }, "job failed"));
     worker.on("error", (err) => ctx.logger.error({ err }, "worker error"));
     return worker;
@@ -49,7 +62,7 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
     beat(ctx.redis, prefix, workerId).catch((err: unknown) => ctx.logger.warn({ err }, "heartbeat failed"));
   }, ctx.config.WORKER_HEARTBEAT_SECONDS * 1000);
   ctx.logger.info({ workerId, queues: QUEUES, concurrency }, "worker started");
-  recoverScans(ctx, workerId).then(
+  recoverAll(ctx, workerId).then(
     (recovered) => ctx.logger.info(recovered, "recovery sweep done"),
     (err: unknown) => ctx.logger.error({ err }, "recovery sweep failed"),
   );
@@ -60,6 +73,7 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
       clearInterval(timer);
       await Promise.all(workers.map((w) => w.close()));
       await env.scanPages.close();
+      await env.headers.close();
       await forget(ctx.redis, prefix, workerId);
       connection.disconnect();
     },

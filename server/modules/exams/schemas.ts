@@ -13,7 +13,9 @@ export const NameBox = z
   .refine((b) => b.x + b.width <= 1.0001 && b.y + b.height <= 1.0001, "Le cadre du nom doit rester dans la page.");
 export type NameBox = z.infer<typeof NameBox>;
 
-export const DEFAULT_NAME_BOX: NameBox = { x: 0.05, y: 0.03, width: 0.6, height: 0.12 };
+// The top of the first page, across its width: where school answer sheets carry their header
+// (a free name box or the boxed CMEN header); the reader finds the frame inside it.
+export const DEFAULT_NAME_BOX: NameBox = { x: 0.02, y: 0.01, width: 0.96, height: 0.22 };
 
 const ExamFields = z.object({
   title: z.string().trim().min(1).max(200),
@@ -23,12 +25,16 @@ const ExamFields = z.object({
   pagesPerCopy: z.number().int().min(1).max(64),
   layout: z.enum(["A4_BATCH", "A3_DOUBLE", "INDIVIDUAL_FILES"]),
   nameBox: NameBox,
+  /** What the name box holds: a free box with lines, or the boxed CMEN header. */
+  headerKind: z.enum(["FREE_BOX", "CMEN"]),
 });
 
 export const ExamInput = ExamFields.extend({
   layout: ExamFields.shape.layout.default("A3_DOUBLE"),
   nameBox: NameBox.default(DEFAULT_NAME_BOX),
-});
+  // Copies doubles carry the boxed CMEN header; other layouts default to a free name box.
+  headerKind: ExamFields.shape.headerKind.optional(),
+}).transform((exam) => ({ ...exam, headerKind: exam.headerKind ?? (exam.layout === "A3_DOUBLE" ? "CMEN" : "FREE_BOX") }));
 export type ExamInput = z.infer<typeof ExamInput>;
 
 /** Only the fields sent are changed (no defaults here: a missing field is left as it is). */

@@ -25,6 +25,7 @@ function toDto(exam: ExamRow, copyCounts: Record<CopyStatus, number>) {
     pagesPerCopy: exam.pagesPerCopy,
     layout: exam.layout,
     nameBox: (exam.nameBox as NameBox | null) ?? DEFAULT_NAME_BOX,
+    headerKind: exam.headerKind,
     status: exam.status,
     reportScale: exam.reportScale.toNumber(),
     questions,

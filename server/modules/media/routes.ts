@@ -14,26 +14,27 @@ const Params = z.object({ id: z.uuid() });
 const CACHE_CONTROL = "private, max-age=300";
 const ACCEL_PREFIX = "/_protected/";
 
+/** Sends a file of DATA_DIR the caller was checked for (through nginx when configured). */
+export async function sendStoredFile(ctx: AppContext, res: Response, relative: string): Promise<void> {
+  if (ctx.config.MEDIA_X_ACCEL) {
+    res.setHeader("Cache-Control", CACHE_CONTROL);
+    res.setHeader("X-Accel-Redirect", ACCEL_PREFIX + relative.split(path.sep).map(encodeURIComponent).join("/"));
+    res.type(path.extname(relative)).end();
+    return;
+  }
+  const storage = new Storage(ctx.config.DATA_DIR);
+  await new Promise<void>((resolve, reject) =>
+    res.sendFile(storage.abs(relative), { cacheControl: false, headers: { "Cache-Control": CACHE_CONTROL } }, (err) => (err ? reject(err) : resolve())),
+  );
+}
+
 export function mediaRoutes(ctx: AppContext): SecureRouter {
   const routes = new SecureRouter();
-  const storage = new Storage(ctx.config.DATA_DIR);
-
-  async function send(res: Response, relative: string): Promise<void> {
-    if (ctx.config.MEDIA_X_ACCEL) {
-      res.setHeader("Cache-Control", CACHE_CONTROL);
-      res.setHeader("X-Accel-Redirect", ACCEL_PREFIX + relative.split(path.sep).map(encodeURIComponent).join("/"));
-      res.type(path.extname(relative)).end();
-      return;
-    }
-    await new Promise<void>((resolve, reject) =>
-      res.sendFile(storage.abs(relative), { cacheControl: false, headers: { "Cache-Control": CACHE_CONTROL } }, (err) => (err ? reject(err) : resolve())),
-    );
-  }
 
   for (const kind of ["image", "thumb"] as PageImageKind[]) {
     routes.get(`/:id/${kind}`, allow("ADMIN", "TEACHER"), async (req, res) => {
       const { id } = parse(Params, req.params);
-      await send(res, await pageImagePath(ctx.db, staffOf(req).schoolId, id, kind));
+      await sendStoredFile(ctx, res, await pageImagePath(ctx.db, staffOf(req).schoolId, id, kind));
     });
   }
   return routes;

@@ -1,4 +1,4 @@
-// Files under DATA_DIR that no row refers to: scans and page images left by a crash between
+// Files under DATA_DIR that no row refers to: scans, page images and header crops left by a crash between
 // writing a file and committing its row, split folders of finished batches, and temporary
 // files of processes that are gone. Listed always, removed unless it is a dry run.
 import { readdir, stat } from "node:fs/promises";
@@ -18,12 +18,13 @@ async function filesUnder(root: string, dir: string): Promise<string[]> {
 }
 
 async function orphanFiles(ctx: AppContext, storage: Storage): Promise<string[]> {
-  const [batches, pages] = await Promise.all([
+  const [batches, pages, booklets] = await Promise.all([
     ctx.db.scanBatch.findMany({ select: { storagePath: true } }),
     ctx.db.page.findMany({ where: { OR: [{ imagePath: { not: null } }, { thumbPath: { not: null } }] }, select: { imagePath: true, thumbPath: true } }),
+    ctx.db.booklet.findMany({ where: { headerCropPath: { not: null } }, select: { headerCropPath: true } }),
   ]);
-  const referenced = new Set([...batches.map((b) => b.storagePath), ...pages.flatMap((p) => [p.imagePath, p.thumbPath])]);
-  const files = [...(await filesUnder(storage.root, "scans")), ...(await filesUnder(storage.root, "pages"))];
+  const referenced = new Set([...batches.map((b) => b.storagePath), ...pages.flatMap((p) => [p.imagePath, p.thumbPath]), ...booklets.map((b) => b.headerCropPath)]);
+  const files = [...(await filesUnder(storage.root, "scans")), ...(await filesUnder(storage.root, "pages")), ...(await filesUnder(storage.root, "headers"))];
   return files.filter((f) => !referenced.has(f));
 }
 

@@ -230,6 +230,8 @@ async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
   if (settled.count === 1 && failed === 0) {
     const storage = new Storage(ctx.config.DATA_DIR);
     await storage.remove(storage.workDir(batchId));
+    // Should Redis fail here, the worker's recovery sweep starts the identification.
+    await ctx.queues.ensure("batch.identify", { batchId }, jobId.identifyBatch(batchId));
   }
 }
 

@@ -43,7 +43,13 @@ async function mergeFiles(files: { path: string; name: string; checked: CheckedP
   return { file: merged, sourceFiles, pageCount: firstPage };
 }
 
-export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId: string, req: Request, meta: RequestMeta) {
+/** A late sheet: its pages join this booklet at this position (from 1) once converted. */
+export interface Attachment {
+  bookletId: string;
+  position: number;
+}
+
+export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId: string, req: Request, meta: RequestMeta, attach?: Attachment) {
   const exam = await findExam(ctx.db, actor.schoolId, examId);
   if (exam.status === "ARCHIVED") throw new ConflictError("Cet examen est archivé : on ne peut plus y déposer de copies.", "EXAM_ARCHIVED");
   const storage = new Storage(ctx.config.DATA_DIR);
@@ -51,7 +57,7 @@ export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId:
   const limits = limitsOf(ctx);
   try {
     const received = await receiveFiles(req, dir, limits.upload);
-    const individual = exam.layout === "INDIVIDUAL_FILES";
+    const individual = exam.layout === "INDIVIDUAL_FILES" && !attach;
     if (!individual && (received.length > 1 || /\.zip$/i.test(received[0]!.name))) {
       throw new UnprocessableError("Cet examen attend un seul PDF avec toutes les copies : pour une copie par fichier, choisissez la mise en page « fichiers individuels ».", "ONE_FILE_EXPECTED");
     }
@@ -67,7 +73,8 @@ export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId:
       throw new PayloadTooLargeError(`L'envoi compte ${merged.pageCount} pages, plus que les ${limits.pdf.maxPages} acceptées : découpez-le.`, "TOO_MANY_PAGES");
     }
     const batchId = await storeBatch(ctx, storage, {
-      actor, examId, sha256, layout: exam.layout, file: merged.file, pageCount: merged.pageCount,
+      // A late sheet is one booklet whatever the exam's page count: a copie double, or its pages.
+      actor, examId, sha256, layout: attach && exam.layout !== "A3_DOUBLE" ? "INDIVIDUAL_FILES" : exam.layout, file: merged.file, pageCount: merged.pageCount, attach,
       sizeBytes: received.reduce((sum, f) => sum + f.size, 0),
       originalName: received.map((f) => f.name).join(", ").slice(0, 500),
       sourceFiles: individual ? merged.sourceFiles : null,
@@ -88,6 +95,7 @@ interface NewBatch {
   sizeBytes: number;
   originalName: string;
   sourceFiles: SourceFile[] | null;
+  attach?: Attachment;
 }
 
 /** The file goes to its final place first, then the row; a duplicate racing us wins cleanly. */
@@ -101,6 +109,7 @@ async function storeBatch(ctx: AppContext, storage: Storage, b: NewBatch, meta: 
         data: {
           id, schoolId: b.actor.schoolId, examId: b.examId, layout: b.layout, storagePath, sha256: b.sha256, sizeBytes: b.sizeBytes,
           pageCount: b.pageCount, originalName: b.originalName, uploadedById: b.actor.id, stage: "queued",
+          ...(b.attach ? { attachToId: b.attach.bookletId, attachAt: b.attach.position } : {}),
           ...(b.sourceFiles ? { sourceFiles: b.sourceFiles as unknown as Prisma.InputJsonValue } : {}),
         },
       });
@@ -163,9 +172,10 @@ async function describe(ctx: AppContext, batches: BatchRow[]) {
   const [counts, booklets] = await Promise.all([
     pageCounts(ctx, ids),
     ctx.db.booklet.findMany({
-      where: { batchId: { in: ids } },
+      // A merged booklet's pages are shown in the booklet they went to.
+      where: { batchId: { in: ids }, status: { not: "MERGED" } },
       orderBy: { index: "asc" },
-      include: { pages: { orderBy: { position: "asc" }, select: { id: true, position: true, status: true, nearBlank: true, error: true, width: true, height: true } } },
+      include: { pages: { orderBy: { position: "asc" }, select: { id: true, position: true, status: true, nearBlank: true, error: true, width: true, height: true, coverToken: true } } },
     }),
   ]);
   return batches.map((batch) => ({
@@ -183,7 +193,8 @@ async function describe(ctx: AppContext, batches: BatchRow[]) {
         index: b.index,
         sourceName: b.sourceName,
         warnings: b.warnings,
-        pages: b.pages.map((p) => ({ ...p, imageUrl: `/api/pages/${p.id}/image`, thumbUrl: `/api/pages/${p.id}/thumb` })),
+        status: b.status,
+        pages: b.pages.map(({ coverToken, ...p }) => ({ ...p, cover: coverToken !== null, imageUrl: `/api/pages/${p.id}/image`, thumbUrl: `/api/pages/${p.id}/thumb` })),
       })),
   }));
 }
