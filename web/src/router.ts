@@ -54,6 +54,11 @@ export const router = createRouter({
       meta: { roles: ["ADMIN"], title: "titles.exam" },
     },
     {
+      path: "/admin/examens/:id/identification",
+      component: () => import("./views/IdentificationDeskView.vue"),
+      meta: { roles: ["ADMIN"], title: "titles.identification" },
+    },
+    {
       path: "/enseignant",
       component: () => import("./views/TeacherHomeView.vue"),
       meta: { roles: STAFF, title: "titles.teacher" },

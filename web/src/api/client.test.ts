@@ -194,3 +194,40 @@ describe("ApiClient.uploadScan", () => {
     await expect(done).resolves.toMatchObject({ duplicate: false });
   });
 });
+
+describe("ApiClient identification desk", () => {
+  it("sends change only when an identified booklet's student is deliberately changed", async () => {
+    const { client, fetchMock } = clientWith(json(200, { booklets: [] }), json(200, { booklets: [] }), json(200, { plan: [], applied: 0 }));
+    await client.identifyBooklet("b1", "s1");
+    await client.identifyBooklet("b1", "s2", true);
+    await client.acceptSuggestions("e1", 0.9, true);
+    expect(fetchMock.mock.calls.map(([url, init]) => [url, init?.method, JSON.parse(String(init?.body))])).toEqual([
+      ["/api/booklets/b1/identify", "POST", { studentId: "s1" }],
+      ["/api/booklets/b1/identify", "POST", { studentId: "s2", change: true }],
+      ["/api/exams/e1/identification/accept", "POST", { minConfidence: 0.9, dryRun: true }],
+    ]);
+  });
+
+  it("downloads the cover sheets of some classes, and reports a refusal like any error", async () => {
+    const pdf = new Response(new Uint8Array([37, 80, 68, 70]), { status: 200, headers: { "Content-Type": "application/pdf" } });
+    const { client, fetchMock } = clientWith(pdf, json(400, errorBody("VALIDATION_FAILED", "Aucun élève dans ces classes : importez d'abord la liste des élèves.")));
+    const listener = vi.fn();
+    client.onError(listener);
+    const blob = await client.coverSheets("e1", ["3e A", "3e B"]);
+    expect(blob.size).toBe(4);
+    expect(fetchMock.mock.calls[0]?.[0]).toBe("/api/exams/e1/cover-sheets.pdf?classes=3e%20A%2C3e%20B");
+    await expect(client.coverSheets("e1")).rejects.toMatchObject({ status: 400, message: "Aucun élève dans ces classes : importez d'abord la liste des élèves." });
+    expect(fetchMock.mock.calls[1]?.[0]).toBe("/api/exams/e1/cover-sheets.pdf");
+    expect(listener).toHaveBeenCalledTimes(1);
+  });
+
+  it("uploads a late sheet for a booklet at a position, and names the images of the desk", async () => {
+    const { client, uploads } = uploadClient();
+    const done = client.uploadLatePages("b1", 3, new File([new Uint8Array([37])], "retard.pdf"));
+    expect(uploads[0]!.url).toBe("/api/booklets/b1/late-pages?position=3");
+    uploads[0]!.answer(202, { batch: { id: "l1" }, duplicate: false });
+    await expect(done).resolves.toMatchObject({ duplicate: false });
+    expect(client.bookletHeaderUrl("b1")).toBe("/api/booklets/b1/header");
+    expect(client.pageUrl("p1", "thumb")).toBe("/api/pages/p1/thumb");
+  });
+});

@@ -1,20 +1,26 @@
 // The one HTTP client of the SPA: typed endpoint methods, CSRF token handling and
 // error normalisation into ApiError.
 import type {
+  AcceptResponse,
   BatchProgressResponse,
   BatchesResponse,
   BatchResponse,
+  DeskBookletsResponse,
   ErrorBody,
   ExamInput,
   ExamResponse,
   ExamsResponse,
   HealthResponse,
+  IdentificationResponse,
   LoginResponse,
   MarkingSchemeInput,
+  PageRotation,
   PingResponse,
+  RerunResponse,
   RosterImportInput,
   RosterImportResponse,
   SessionResponse,
+  SetAsideReason,
   UploadScanResponse,
   UsersResponse,
 } from "./types";
@@ -116,6 +122,9 @@ function networkError(cause: unknown): ApiError {
   error.cause = cause;
   return error;
 }
+
+const booklet = (id: string) => `/booklets/${encodeURIComponent(id)}`;
+const deskPage = (id: string) => `/desk/pages/${encodeURIComponent(id)}`;
 
 export class ApiClient {
   private csrfToken = "";
@@ -226,6 +235,87 @@ export class ApiClient {
     return this.request<RosterImportResponse>("POST", "/students/import", input);
   }
 
+  /** The identification desk of an exam: booklets, roster, discarded pages. */
+  getIdentification(examId: string): Promise<IdentificationResponse> {
+    return this.request<IdentificationResponse>("GET", `/exams/${encodeURIComponent(examId)}/identification`);
+  }
+
+  /** change: replace the student of a booklet already identified (else the server answers 409). */
+  identifyBooklet(bookletId: string, studentId: string, change = false): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${booklet(bookletId)}/identify`, change ? { studentId, change } : { studentId });
+  }
+
+  unidentifyBooklet(bookletId: string): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${booklet(bookletId)}/unidentify`);
+  }
+
+  setBookletAside(bookletId: string, reason: SetAsideReason): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${booklet(bookletId)}/set-aside`, { reason });
+  }
+
+  restoreBooklet(bookletId: string): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${booklet(bookletId)}/restore`);
+  }
+
+  /** The other booklet's pages are appended to this one, which it is then merged into. */
+  mergeBooklets(bookletId: string, otherId: string): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${booklet(bookletId)}/merge`, { bookletId: otherId });
+  }
+
+  /** Pages from `position` on become a new booklet (read again by the worker). */
+  splitBooklet(bookletId: string, position: number): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${booklet(bookletId)}/split`, { position });
+  }
+
+  movePage(pageId: string, bookletId: string, position: number): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${deskPage(pageId)}/move`, { bookletId, position });
+  }
+
+  rotatePage(pageId: string, rotation: PageRotation): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${deskPage(pageId)}/rotate`, { rotation });
+  }
+
+  discardPage(pageId: string): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${deskPage(pageId)}/discard`);
+  }
+
+  /** Brings a discarded page back, into its booklet (or `to.bookletId`), last unless `to.position`. */
+  restorePage(pageId: string, to: { bookletId?: string; position?: number } = {}): Promise<DeskBookletsResponse> {
+    return this.request<DeskBookletsResponse>("POST", `${deskPage(pageId)}/restore`, to);
+  }
+
+  /** minConfidence in 0.5–1; dryRun only plans (the preview), otherwise the plan is applied. */
+  acceptSuggestions(examId: string, minConfidence: number, dryRun: boolean): Promise<AcceptResponse> {
+    return this.request<AcceptResponse>("POST", `/exams/${encodeURIComponent(examId)}/identification/accept`, { minConfidence, dryRun });
+  }
+
+  rerunIdentification(examId: string): Promise<RerunResponse> {
+    return this.request<RerunResponse>("POST", `/exams/${encodeURIComponent(examId)}/identification/rerun`);
+  }
+
+  /** The printable cover sheets (PDF) of the exam's students, of the given classes (all when empty). */
+  coverSheets(examId: string, classes: readonly string[] = []): Promise<Blob> {
+    const query = classes.length > 0 ? `?classes=${encodeURIComponent(classes.join(","))}` : "";
+    return this.reported(`/exams/${encodeURIComponent(examId)}/cover-sheets.pdf${query}`, (path) => this.download(path));
+  }
+
+  /** A late sheet (one PDF) for a booklet: once converted, its pages go in at `position` (from 1). */
+  uploadLatePages(bookletId: string, position: number, file: File, options: UploadOptions = {}): Promise<UploadScanResponse> {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return this.reported(`${booklet(bookletId)}/late-pages?position=${position}`, (path) => this.sendForm<UploadScanResponse>(path, form, options, true));
+  }
+
+  /** Address of the crop of a booklet's header (only when the booklet hasHeaderCrop). */
+  bookletHeaderUrl(bookletId: string): string {
+    return `${this.baseUrl}${booklet(bookletId)}/header`;
+  }
+
+  /** Address of a page's image or thumbnail. */
+  pageUrl(pageId: string, kind: "image" | "thumb"): string {
+    return `${this.baseUrl}/pages/${encodeURIComponent(pageId)}/${kind}`;
+  }
+
   pingWorker(): Promise<PingResponse> {
     return this.request<PingResponse>("POST", "/system/ping");
   }
@@ -289,6 +379,18 @@ export class ApiClient {
       return this.send<T>(method, path, body, false);
     }
     throw error;
+  }
+
+  /** A GET whose answer is a file; errors come as the usual JSON. */
+  private async download(path: string): Promise<Blob> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + path, { method: "GET", headers: { Accept: "application/pdf, application/json" }, credentials: "same-origin" });
+    } catch (cause) {
+      throw networkError(cause);
+    }
+    if (!response.ok) throw await toApiError(response);
+    return response.blob();
   }
 
   private async sendForm<T>(path: string, form: FormData, options: UploadOptions, mayRetry: boolean): Promise<T> {

@@ -56,6 +56,9 @@ export type ExamStatus = "DRAFT" | "OPEN" | "PUBLISHED" | "ARCHIVED";
 /** How the copier's file is cut into booklets (one per student). */
 export type ExamLayout = "A3_DOUBLE" | "A4_BATCH" | "INDIVIDUAL_FILES";
 
+/** What the name box on page 1 holds: a free box with lines, or the boxed CMEN header. */
+export type HeaderKind = "FREE_BOX" | "CMEN";
+
 export type CopyStatus = "STAGING" | "READY" | "LOCKED" | "FINALIZING" | "GRADED" | "FAILED";
 
 /** A rectangle on a page, in page-relative coordinates (0–1 from the top-left corner). */
@@ -84,6 +87,7 @@ export interface Exam {
   pagesPerCopy: number;
   layout: ExamLayout;
   nameBox: NameBox;
+  headerKind: HeaderKind;
   status: ExamStatus;
   reportScale: number;
   questions: Question[];
@@ -109,6 +113,8 @@ export interface ExamInput {
   pagesPerCopy: number;
   layout?: ExamLayout;
   nameBox?: NameBox;
+  /** Defaults from the layout on the server: CMEN for A3_DOUBLE, FREE_BOX otherwise. */
+  headerKind?: HeaderKind;
 }
 
 export interface MarkingSchemeInput {
@@ -129,6 +135,8 @@ export interface ScanPage {
   /** Pixel size of the page image, once rendered. */
   width: number | null;
   height: number | null;
+  /** A QR cover sheet: it starts its booklet (position 0) and is never shown to graders. */
+  cover: boolean;
   imageUrl: string;
   thumbUrl: string;
 }
@@ -139,6 +147,7 @@ export interface Booklet {
   index: number;
   /** The uploaded file the booklet came from (individual files only). */
   sourceName: string | null;
+  status: BookletStatus;
   warnings: string[];
   pages: ScanPage[];
 }
@@ -239,6 +248,119 @@ export interface RosterImportResponse {
     missingFields: RosterField[];
     lines: RosterLine[];
   };
+}
+
+/** Where a booklet is on the identification desk (MERGED ones are never listed). */
+export type BookletStatus = "READING" | "PENDING" | "IDENTIFIED" | "SET_ASIDE" | "MERGED";
+export type IdentificationMethod = "QR" | "OCR" | "MANUAL";
+export type SetAsideReason = "ABSENT" | "UNREADABLE";
+export type PageRotation = 0 | 90 | 180 | 270;
+
+/** What OCR read in a booklet's header. */
+export interface HeaderReading {
+  lastName: string | null;
+  firstName: string | null;
+  /** YYYY-MM-DD. */
+  birthDate: string | null;
+  /** "Copie n° k / n" on a continuation sheet. */
+  sheet: { k: number; n: number } | null;
+  text: string | null;
+}
+
+export interface Suggestion {
+  studentId: string;
+  /** 0–1. */
+  confidence: number;
+}
+
+export interface DeskPage {
+  id: string;
+  position: number;
+  status: PageStatus;
+  rotation: PageRotation;
+  nearBlank: boolean;
+  /** A cover sheet (position 0): never moved, discarded or shown to graders. */
+  cover: boolean;
+  width: number | null;
+  height: number | null;
+}
+
+export interface DeskBooklet {
+  id: string;
+  batchId: string;
+  batchName: string;
+  /** 1-based order in its batch. */
+  index: number;
+  status: BookletStatus;
+  method: IdentificationMethod | null;
+  setAsideReason: SetAsideReason | null;
+  readError: string | null;
+  header: HeaderReading | null;
+  coverSheet: boolean;
+  sourceName: string | null;
+  /** Best first, at most 3. */
+  suggestions: Suggestion[];
+  copy: { id: string; anonymousCode: string; status: CopyStatus } | null;
+  studentId: string | null;
+  hasHeaderCrop: boolean;
+  warnings: string[];
+  pages: DeskPage[];
+}
+
+export interface DeskStudent {
+  id: string;
+  lastName: string;
+  firstName: string;
+  /** YYYY-MM-DD. */
+  birthDate: string | null;
+  className: string;
+  copyId: string | null;
+}
+
+export interface DeskSummary {
+  booklets: number;
+  reading: number;
+  pending: number;
+  identified: number;
+  setAside: number;
+}
+
+export interface DiscardedPage {
+  id: string;
+  bookletId: string;
+  discardedAt: string;
+}
+
+export interface IdentificationResponse {
+  exam: { id: string; title: string; headerKind: HeaderKind; classNames: string[]; coverSheets: number };
+  summary: DeskSummary;
+  booklets: DeskBooklet[];
+  students: DeskStudent[];
+  discardedPages: DiscardedPage[];
+}
+
+/** What a desk action changed (a booklet merged into another comes back as MERGED). */
+export interface DeskBookletsResponse {
+  booklets: DeskBooklet[];
+}
+
+export interface AcceptPlanItem {
+  bookletId: string;
+  index: number;
+  batchName: string;
+  studentId: string;
+  confidence: number;
+}
+
+export interface AcceptResponse {
+  plan: AcceptPlanItem[];
+  applied: number;
+}
+
+export interface RerunResponse {
+  decided: number;
+  identified: number;
+  merged: number;
 }
 
 /** One field's problem in a 400 response (details of VALIDATION_FAILED). */

@@ -25,10 +25,13 @@ export function canRetry(batch: Batch): boolean {
   return batch.status === "FAILED" || (!isActive(batch) && batch.pagesFailed > 0);
 }
 
-/** The first converted page of the first booklet of the most recent batch (batches come newest first). */
+/**
+ * The first converted page of the first booklet of the most recent batch (batches come newest
+ * first). A cover sheet is not a sample of the copy.
+ */
 export function samplePage(batches: readonly Batch[]): ScanPage | null {
   const booklet = batches.find((b) => b.booklets.length > 0)?.booklets[0];
-  return booklet?.pages.find((p) => p.status === "DONE") ?? null;
+  return booklet?.pages.find((p) => p.status === "DONE" && !p.cover) ?? null;
 }
 
 const COPY_STATUSES: readonly CopyStatus[] = ["STAGING", "READY", "LOCKED", "FINALIZING", "GRADED", "FAILED"];

@@ -1,8 +1,22 @@
 // The exam form's values, the request body made from them, and server errors put on fields.
-import type { ErrorDetail, Exam, ExamInput, ExamLayout } from "../api/types";
+import type { ErrorDetail, Exam, ExamInput, ExamLayout, HeaderKind } from "../api/types";
 import { today } from "../format";
 
 export const LAYOUTS: readonly ExamLayout[] = ["A3_DOUBLE", "A4_BATCH", "INDIVIDUAL_FILES"];
+export const HEADER_KINDS: readonly HeaderKind[] = ["FREE_BOX", "CMEN"];
+
+/** As the server chooses it when none is given: copies doubles carry the boxed CMEN header. */
+export function defaultHeaderKind(layout: ExamLayout): HeaderKind {
+  return layout === "A3_DOUBLE" ? "CMEN" : "FREE_BOX";
+}
+
+/**
+ * The header kind once the layout changes: it follows the layout while it is the previous
+ * layout's default, and stays as it is when it was chosen otherwise.
+ */
+export function headerKindAfterLayout(current: HeaderKind, previous: ExamLayout, next: ExamLayout): HeaderKind {
+  return current === defaultHeaderKind(previous) ? defaultHeaderKind(next) : current;
+}
 
 export interface ExamFormValues {
   title: string;
@@ -13,10 +27,11 @@ export interface ExamFormValues {
   /** What the number input holds: a number, or "" while empty. */
   pagesPerCopy: number | string;
   layout: ExamLayout;
+  headerKind: HeaderKind;
 }
 
 export function emptyExamForm(now = new Date()): ExamFormValues {
-  return { title: "", subject: "", date: today(now), classes: "", pagesPerCopy: 4, layout: "A3_DOUBLE" };
+  return { title: "", subject: "", date: today(now), classes: "", pagesPerCopy: 4, layout: "A3_DOUBLE", headerKind: defaultHeaderKind("A3_DOUBLE") };
 }
 
 export function formFromExam(exam: Exam): ExamFormValues {
@@ -27,6 +42,7 @@ export function formFromExam(exam: Exam): ExamFormValues {
     classes: exam.classNames.join(", "),
     pagesPerCopy: exam.pagesPerCopy,
     layout: exam.layout,
+    headerKind: exam.headerKind,
   };
 }
 
@@ -44,6 +60,7 @@ export function inputFromForm(values: ExamFormValues): ExamInput {
     classNames: parseClasses(values.classes),
     pagesPerCopy: Number.isFinite(pages) ? pages : 0,
     layout: values.layout,
+    headerKind: values.headerKind,
   };
 }
 
@@ -56,6 +73,7 @@ export function changedFields(exam: Exam, input: ExamInput): Partial<ExamInput> 
   if (input.classNames.join("\n") !== exam.classNames.join("\n")) patch.classNames = input.classNames;
   if (input.pagesPerCopy !== exam.pagesPerCopy) patch.pagesPerCopy = input.pagesPerCopy;
   if (input.layout !== undefined && input.layout !== exam.layout) patch.layout = input.layout;
+  if (input.headerKind !== undefined && input.headerKind !== exam.headerKind) patch.headerKind = input.headerKind;
   return patch;
 }
 
@@ -67,6 +85,7 @@ export const FIELD_IDS = {
   classNames: "exam-classes",
   pagesPerCopy: "exam-pages",
   layout: "exam-layout",
+  headerKind: "exam-header-kind",
 } as const;
 
 export type ExamFieldId = (typeof FIELD_IDS)[keyof typeof FIELD_IDS];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Batch, Exam } from "../api/types";
 import { canRetry, copyCountTags, gradingStarted, progressPercent, progressText, samplePage } from "./batches";
-import { changedFields, emptyExamForm, fieldErrors, inputFromForm, parseClasses } from "./examForm";
+import { changedFields, defaultHeaderKind, emptyExamForm, fieldErrors, headerKindAfterLayout, inputFromForm, parseClasses } from "./examForm";
 import { moved, newQuestion, schemeInput, totalOf } from "./markingScheme";
 import { boxFromCorners, boxFromPercents, isUsableBox, relativePoint } from "./nameBox";
 
@@ -16,6 +16,7 @@ const exam: Exam = {
   pagesPerCopy: 4,
   layout: "A4_BATCH",
   nameBox: { x: 0.05, y: 0.03, width: 0.6, height: 0.12 },
+  headerKind: "FREE_BOX",
   status: "DRAFT",
   reportScale: 20,
   questions: [],
@@ -50,6 +51,7 @@ const page = (id: string, status: "PENDING" | "DONE" | "FAILED") => ({
   position: 1,
   status,
   nearBlank: false,
+  cover: false,
   error: null,
   width: 100,
   height: 141,
@@ -78,12 +80,15 @@ describe("batches", () => {
     const older = batch({
       id: "old",
       booklets: [
-        { id: "k1", index: 1, sourceName: null, warnings: [], pages: [page("p1", "FAILED"), page("p2", "DONE")] },
-        { id: "k2", index: 2, sourceName: null, warnings: [], pages: [page("p3", "DONE")] },
+        { id: "k1", index: 1, sourceName: null, status: "PENDING" as const, warnings: [], pages: [page("p1", "FAILED"), page("p2", "DONE")] },
+        { id: "k2", index: 2, sourceName: null, status: "PENDING" as const, warnings: [], pages: [page("p3", "DONE")] },
       ],
     });
     expect(samplePage([newest, older])?.id).toBe("p2");
     expect(samplePage([newest])).toBeNull();
+    // A cover sheet comes first in its booklet: the copy's first page is the sample.
+    const covered = batch({ booklets: [{ id: "k3", index: 1, sourceName: null, status: "PENDING" as const, warnings: [], pages: [{ ...page("c", "DONE"), position: 0, cover: true }, page("p4", "DONE")] }] });
+    expect(samplePage([covered])?.id).toBe("p4");
   });
 
   it("lists the non-zero copy counts with French labels", () => {
@@ -99,13 +104,35 @@ describe("exam form", () => {
     expect(parseClasses(" 2nde 3, 2nde 4,, 2nde 3 ; TG1 ")).toEqual(["2nde 3", "2nde 4", "TG1"]);
     const values = { ...emptyExamForm(new Date(2026, 2, 12)), title: " Bac blanc ", subject: "Maths", classes: "TG1", pagesPerCopy: "8" };
     expect(values.date).toBe("2026-03-12");
-    expect(inputFromForm(values)).toEqual({ title: "Bac blanc", subject: "Maths", date: "2026-03-12", classNames: ["TG1"], pagesPerCopy: 8, layout: "A3_DOUBLE" });
+    expect(inputFromForm(values)).toEqual({
+      title: "Bac blanc",
+      subject: "Maths",
+      date: "2026-03-12",
+      classNames: ["TG1"],
+      pagesPerCopy: 8,
+      layout: "A3_DOUBLE",
+      headerKind: "CMEN",
+    });
   });
 
   it("sends only the fields that changed", () => {
-    const input = { title: "Bac blanc", subject: "Mathématiques", date: "2026-03-12", classNames: ["TG1", "TG2"], pagesPerCopy: 4, layout: "A4_BATCH" as const };
+    const input = { title: "Bac blanc", subject: "Mathématiques", date: "2026-03-12", classNames: ["TG1", "TG2"], pagesPerCopy: 4, layout: "A4_BATCH" as const, headerKind: "FREE_BOX" as const };
     expect(changedFields(exam, input)).toEqual({});
     expect(changedFields(exam, { ...input, classNames: ["TG1"], pagesPerCopy: 8 })).toEqual({ classNames: ["TG1"], pagesPerCopy: 8 });
+    expect(changedFields(exam, { ...input, headerKind: "CMEN" })).toEqual({ headerKind: "CMEN" });
+  });
+
+  it("defaults the header kind from the layout as the server does, until another is chosen", () => {
+    expect(defaultHeaderKind("A3_DOUBLE")).toBe("CMEN");
+    expect(defaultHeaderKind("A4_BATCH")).toBe("FREE_BOX");
+    expect(defaultHeaderKind("INDIVIDUAL_FILES")).toBe("FREE_BOX");
+    // Still the default: it follows the layout.
+    expect(headerKindAfterLayout("CMEN", "A3_DOUBLE", "A4_BATCH")).toBe("FREE_BOX");
+    expect(headerKindAfterLayout("FREE_BOX", "A4_BATCH", "A3_DOUBLE")).toBe("CMEN");
+    expect(headerKindAfterLayout("FREE_BOX", "A4_BATCH", "INDIVIDUAL_FILES")).toBe("FREE_BOX");
+    // Chosen otherwise: it stays.
+    expect(headerKindAfterLayout("FREE_BOX", "A3_DOUBLE", "A4_BATCH")).toBe("FREE_BOX");
+    expect(headerKindAfterLayout("CMEN", "A4_BATCH", "INDIVIDUAL_FILES")).toBe("CMEN");
   });
 
   it("puts server details on the fields they name", () => {
