@@ -10,7 +10,7 @@ import { existingCopyOf, identifyBooklet, lockExam } from "./copies.js";
 import { autoIdentify, matchReading, prepareRoster, type PreparedRoster, type Suggestion } from "./match.js";
 import { asReading, fileNameText, type StoredReading } from "./reading.js";
 import { examRoster } from "./roster.js";
-import { appendPages } from "./pages.js";
+import { appendPages, type EditableBooklet } from "./pages.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -20,14 +20,7 @@ export interface DecideScope {
   batchId?: string;
 }
 
-interface Candidate {
-  id: string;
-  schoolId: string;
-  examId: string;
-  batchId: string;
-  index: number;
-  copyId: string | null;
-  status: string;
+interface Candidate extends EditableBooklet {
   reading: StoredReading | null;
   suggestions: Suggestion[];
   warnings: string[];
