@@ -183,6 +183,11 @@ export function deskPageSource(page: Pick<DeskPage, "id" | "position" | "width" 
   return { id: page.id, position: page.position, width: page.width, height: page.height, imageUrl: api.pageUrl(page.id, "image"), thumbUrl: api.pageUrl(page.id, "thumb") };
 }
 
+/** A page put aside: its booklet's order and its size no longer matter. */
+export function discardedPageSource(pageId: string): PageSource {
+  return deskPageSource({ id: pageId, position: 0, width: null, height: null });
+}
+
 /** The booklet's converted pages, for the page viewer. */
 export function bookletViewerPages(booklet: DeskBooklet | null): ViewerPage[] {
   if (!booklet) return [];
