@@ -200,6 +200,13 @@ function sweep(all: { suggestions: Suggestion[]; truth: string | undefined }[]) 
   return rows;
 }
 
+function printSweep(label: string, rows: ReturnType<typeof sweep>) {
+  out(`Threshold sweep on the ${label} (automatic / wrong):`);
+  for (const threshold of [...new Set(rows.map((r) => r.threshold))]) {
+    out(`  ≥ ${threshold.toFixed(2)}: ${rows.filter((r) => r.threshold === threshold).map((r) => `margin ${r.margin.toFixed(2)} → ${r.auto}/${r.wrong}`).join("  ")}`);
+  }
+}
+
 async function generated(s: Stack) {
   const results: Record<string, unknown> = {};
   const perHeader: { suggestions: Suggestion[]; truth: string | undefined }[] = [];
@@ -254,6 +261,7 @@ async function fixtures(s: Stack) {
     return null;
   }
   const results: Record<string, unknown> = {};
+  const readings: { suggestions: Suggestion[]; truth: string | undefined }[] = [];
   for (const [name, layout, kind] of [["ds3-2ndeB", "A4_BATCH", "FREE_BOX"], ["bb-Tle3-a3", "A3_DOUBLE", "CMEN"]] as const) {
     const rosterCsv = readFileSync(path.join(dir, `${name}-roster.csv`));
     const imported = await s.agent.post("/api/students/import").set("X-CSRF-Token", s.csrf).send({ content: rosterCsv.toString("base64"), commit: true, schoolYear: "2026-2027" });
@@ -267,11 +275,13 @@ async function fixtures(s: Stack) {
       const row = truthRows.find((r) => scanPageIndex + 1 >= Number(r[1]) && scanPageIndex + 1 < Number(r[1]) + Number(r[2]));
       return row ? byIne.get(row[3]!) : undefined;
     };
-    const sc = score(booklets, await truthOf(s, booklets, owner));
+    const truth = await truthOf(s, booklets, owner);
+    const sc = score(booklets, truth);
     printScore(`fixture ${name} (${truthRows.length} copies)`, sc, seconds);
     results[name] = { copies: truthRows.length, seconds, ...sc };
+    booklets.forEach((b, i) => readings.push({ suggestions: b.suggestions, truth: truth[i] }));
   }
-  return results;
+  return { results, readings };
 }
 
 async function main() {
@@ -282,15 +292,14 @@ async function main() {
     out();
     const { results, perHeader } = await generated(s);
     out();
-    out("Threshold sweep on the generated OCR booklets (automatic / wrong):");
     const rows = sweep(perHeader);
-    for (const threshold of [...new Set(rows.map((r) => r.threshold))]) {
-      out(`  ≥ ${threshold.toFixed(2)}: ${rows.filter((r) => r.threshold === threshold).map((r) => `margin ${r.margin.toFixed(2)} → ${r.auto}/${r.wrong}`).join("  ")}`);
-    }
+    printSweep("generated OCR booklets", rows);
     out();
-    const fixtureResults = await fixtures(s);
+    const fixtureRun = await fixtures(s);
+    const fixtureRows = fixtureRun ? sweep(fixtureRun.readings) : null;
+    if (fixtureRows) printSweep("sample scans' booklets", fixtureRows);
     mkdirSync("bench/results", { recursive: true });
-    writeFileSync("bench/results/identify.json", JSON.stringify({ date: new Date().toISOString(), students: STUDENTS, generated: results, sweep: rows, fixtures: fixtureResults }, null, 2));
+    writeFileSync("bench/results/identify.json", JSON.stringify({ date: new Date().toISOString(), students: STUDENTS, generated: results, sweep: rows, fixtures: fixtureRun?.results ?? null, fixtureSweep: fixtureRows }, null, 2));
     out();
     out("Written to bench/results/identify.json");
   } finally {
