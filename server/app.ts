@@ -21,6 +21,7 @@ import { systemRoutes } from "./modules/system/routes.js";
 import { scanRoutes } from "./modules/scans/routes.js";
 import { mediaRoutes } from "./modules/media/routes.js";
 import { identificationRoutes } from "./modules/identification/routes.js";
+import { gradingRoutes } from "./modules/grading/routes.js";
 
 function securityHeaders(ctx: AppContext) {
   const production = ctx.config.production;
@@ -91,6 +92,7 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/api/system", systemRoutes(ctx));
   mount(app, "/api", scanRoutes(ctx));
   mount(app, "/api", identificationRoutes(ctx));
+  mount(app, "/api", gradingRoutes(ctx));
   mount(app, "/api/pages", mediaRoutes(ctx));
   app.use("/api", notFound);
 

@@ -59,6 +59,8 @@ const schema = z.object({
    */
   IDENTIFY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.8),
   IDENTIFY_MARGIN: z.coerce.number().min(0).max(1).default(0.15),
+  /** How long a teacher's lock on a copy lives without a heartbeat from the editor. */
+  LOCK_TTL_MINUTES: z.coerce.number().int().positive().max(120).default(10),
   /** Behind nginx: hand media files to it with X-Accel-Redirect instead of streaming them. */
   MEDIA_X_ACCEL: bool.default(false),
   APP_VERSION: z.string().default(packageVersion),

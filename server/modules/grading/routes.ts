@@ -1,0 +1,43 @@
+import type { Request } from "express";
+import type { AppContext } from "../../lib/context.js";
+import { allow, SecureRouter } from "../../lib/http/access.js";
+import { parse } from "../../lib/http/validate.js";
+import { requestMeta } from "../../lib/audit.js";
+import { staffOf } from "../../lib/auth/principal.js";
+import { dispatchCopies, listGraders, reassignCopy, setGraders } from "./assignment.js";
+import { acquireLock, breakLock, releaseLock, renewLock } from "./locks.js";
+import { DispatchInput, GradersInput, IdParams, LockInput, LockTokenInput, ReassignInput } from "./schemas.js";
+
+export function gradingRoutes(ctx: AppContext): SecureRouter {
+  const routes = new SecureRouter();
+  const id = (req: Request) => parse(IdParams, req.params).id;
+
+  routes.get("/exams/:id/graders", allow("ADMIN"), async (req, res) => {
+    res.json({ graders: await listGraders(ctx, staffOf(req).schoolId, id(req)) });
+  });
+  routes.put("/exams/:id/graders", allow("ADMIN"), async (req, res) => {
+    res.json({ graders: await setGraders(ctx, staffOf(req), id(req), parse(GradersInput, req.body).userIds, requestMeta(req)) });
+  });
+  routes.post("/exams/:id/dispatch", allow("ADMIN"), async (req, res) => {
+    res.json({ graders: await dispatchCopies(ctx, staffOf(req), id(req), parse(DispatchInput, req.body), requestMeta(req)) });
+  });
+  routes.put("/copies/:id/grader", allow("ADMIN"), async (req, res) => {
+    res.json(await reassignCopy(ctx, staffOf(req), id(req), parse(ReassignInput, req.body).userId, requestMeta(req)));
+  });
+
+  routes.post("/copies/:id/lock", allow("TEACHER"), async (req, res) => {
+    res.json({ lock: await acquireLock(ctx, staffOf(req), id(req), parse(LockInput, req.body ?? {}).takeOver, requestMeta(req)) });
+  });
+  routes.post("/copies/:id/lock/heartbeat", allow("TEACHER"), async (req, res) => {
+    res.json({ lock: await renewLock(ctx, staffOf(req), id(req), parse(LockTokenInput, req.body).token) });
+  });
+  routes.delete("/copies/:id/lock", allow("TEACHER"), async (req, res) => {
+    await releaseLock(ctx, staffOf(req), id(req), parse(LockTokenInput, req.body).token, requestMeta(req));
+    res.status(204).end();
+  });
+  routes.post("/copies/:id/lock/break", allow("ADMIN"), async (req, res) => {
+    await breakLock(ctx, staffOf(req), id(req), requestMeta(req));
+    res.status(204).end();
+  });
+  return routes;
+}
