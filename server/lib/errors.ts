@@ -62,6 +62,22 @@ export class UnsupportedMediaError extends DomainError {
   }
 }
 
+/** The client wrote from an outdated version (If-Match): `details` carries the current one. */
+export class PreconditionFailedError extends DomainError {
+  readonly status = 412;
+  constructor(message: string, code = "STALE_VERSION", details?: unknown) {
+    super(code, message, details);
+  }
+}
+
+/** A conditional write sent without its condition (If-Match). */
+export class PreconditionRequiredError extends DomainError {
+  readonly status = 428;
+  constructor(message: string, code = "PRECONDITION_REQUIRED") {
+    super(code, message);
+  }
+}
+
 /** Well-formed request whose content cannot be used (a broken or hostile file, say). */
 export class UnprocessableError extends DomainError {
   readonly status = 422;

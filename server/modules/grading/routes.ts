@@ -6,7 +6,9 @@ import { requestMeta } from "../../lib/audit.js";
 import { staffOf } from "../../lib/auth/principal.js";
 import { dispatchCopies, listGraders, reassignCopy, setGraders } from "./assignment.js";
 import { acquireLock, breakLock, releaseLock, renewLock } from "./locks.js";
-import { DispatchInput, GradersInput, IdParams, LockInput, LockTokenInput, ReassignInput } from "./schemas.js";
+import { getDraft, saveDraft } from "./drafts.js";
+import { DispatchInput, DraftInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput } from "./schemas.js";
+import { PreconditionRequiredError } from "../../lib/errors.js";
 
 export function gradingRoutes(ctx: AppContext): SecureRouter {
   const routes = new SecureRouter();
@@ -38,6 +40,19 @@ export function gradingRoutes(ctx: AppContext): SecureRouter {
   routes.post("/copies/:id/lock/break", allow("ADMIN"), async (req, res) => {
     await breakLock(ctx, staffOf(req), id(req), requestMeta(req));
     res.status(204).end();
+  });
+  routes.get("/copies/:id/draft", allow("ADMIN", "TEACHER"), async (req, res) => {
+    const draft = await getDraft(ctx, staffOf(req), id(req));
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("ETag", `"${draft.version}"`);
+    res.json({ draft });
+  });
+  routes.put("/copies/:id/draft", allow("TEACHER"), async (req, res) => {
+    const ifMatch = req.get("If-Match");
+    if (!ifMatch) throw new PreconditionRequiredError("Envoyez la version du brouillon sur laquelle vous avez travaillé (en-tête If-Match).");
+    const draft = await saveDraft(ctx, staffOf(req), id(req), parse(IfMatch, ifMatch), parse(DraftInput, req.body));
+    res.setHeader("ETag", `"${draft.version}"`);
+    res.json({ draft });
   });
   return routes;
 }

@@ -19,3 +19,30 @@ export const DispatchInput = z.object({
 });
 
 export const ReassignInput = z.object({ userId: z.uuid() });
+
+/** Page-relative coordinates: annotations render the same at any zoom and in the PDF. */
+const unit = z.number().min(0).max(1);
+const colour = z.string().regex(/^#[0-9a-f]{6}$/i, "Couleur au format #rrggbb.");
+const base = { id: z.string().min(1).max(64), page: z.number().int().min(1).max(500) };
+const stroke = { ...base, color: colour, width: z.number().positive().max(0.05) };
+
+export const Annotation = z.discriminatedUnion("type", [
+  z.object({ ...stroke, type: z.enum(["pen", "highlighter"]), points: z.array(z.tuple([unit, unit, z.number().min(0).max(1)])).min(1).max(5000) }),
+  z.object({ ...stroke, type: z.enum(["line", "arrow"]), from: z.tuple([unit, unit]), to: z.tuple([unit, unit]) }),
+  z.object({ ...base, type: z.literal("text"), color: colour, x: unit, y: unit, w: unit, h: unit, size: z.number().positive().max(0.1), text: z.string().max(2000) }),
+  z.object({ ...base, type: z.enum(["tick", "cross"]), color: colour, x: unit, y: unit, size: z.number().positive().max(0.2) }),
+  z.object({ ...base, type: z.literal("comment"), color: colour, x: unit, y: unit, text: z.string().min(1).max(2000) }),
+  z.object({ ...base, type: z.literal("score"), questionId: z.uuid(), x: unit, y: unit }),
+]);
+export type Annotation = z.infer<typeof Annotation>;
+
+export const DraftInput = z.object({
+  lockToken: z.string().min(20).max(100),
+  annotations: z.array(Annotation).max(2000),
+  /** Question id → points; null = left blank on purpose; a question not listed is not scored yet. */
+  scores: z.record(z.uuid(), z.number().min(0).max(1000).nullable()),
+  comment: z.string().max(5000).default(""),
+});
+export type DraftInput = z.infer<typeof DraftInput>;
+
+export const IfMatch = z.string().regex(/^(W\/)?"?\d+"?$/, "If-Match doit porter la version du brouillon (un nombre).").transform((v) => Number(v.replace(/\D/g, "")));
