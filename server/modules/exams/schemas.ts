@@ -27,6 +27,8 @@ const ExamFields = z.object({
   nameBox: NameBox,
   /** What the name box holds: a free box with lines, or the boxed CMEN header. */
   headerKind: z.enum(["FREE_BOX", "CMEN"]),
+  /** Graders see anonymous codes instead of names. */
+  anonymousGrading: z.boolean(),
 });
 
 export const ExamInput = ExamFields.extend({
@@ -34,6 +36,7 @@ export const ExamInput = ExamFields.extend({
   nameBox: NameBox.default(DEFAULT_NAME_BOX),
   // Copies doubles carry the boxed CMEN header; other layouts default to a free name box.
   headerKind: ExamFields.shape.headerKind.optional(),
+  anonymousGrading: ExamFields.shape.anonymousGrading.default(true),
 }).transform((exam) => ({ ...exam, headerKind: exam.headerKind ?? (exam.layout === "A3_DOUBLE" ? "CMEN" : "FREE_BOX") }));
 export type ExamInput = z.infer<typeof ExamInput>;
 

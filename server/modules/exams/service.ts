@@ -26,6 +26,7 @@ function toDto(exam: ExamRow, copyCounts: Record<CopyStatus, number>) {
     layout: exam.layout,
     nameBox: (exam.nameBox as NameBox | null) ?? DEFAULT_NAME_BOX,
     headerKind: exam.headerKind,
+    anonymousGrading: exam.anonymousGrading,
     status: exam.status,
     reportScale: exam.reportScale.toNumber(),
     questions,

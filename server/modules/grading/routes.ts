@@ -7,7 +7,8 @@ import { staffOf } from "../../lib/auth/principal.js";
 import { dispatchCopies, listGraders, reassignCopy, setGraders } from "./assignment.js";
 import { acquireLock, breakLock, releaseLock, renewLock } from "./locks.js";
 import { getDraft, saveDraft } from "./drafts.js";
-import { DispatchInput, DraftInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput } from "./schemas.js";
+import { listCopies, myExams, nextCopy } from "./copies.js";
+import { CopyListQuery, DispatchInput, DraftInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput } from "./schemas.js";
 import { PreconditionRequiredError } from "../../lib/errors.js";
 
 export function gradingRoutes(ctx: AppContext): SecureRouter {
@@ -25,6 +26,17 @@ export function gradingRoutes(ctx: AppContext): SecureRouter {
   });
   routes.put("/copies/:id/grader", allow("ADMIN"), async (req, res) => {
     res.json(await reassignCopy(ctx, staffOf(req), id(req), parse(ReassignInput, req.body).userId, requestMeta(req)));
+  });
+
+  routes.get("/grading/exams", allow("TEACHER"), async (req, res) => {
+    res.json({ exams: await myExams(ctx, staffOf(req)) });
+  });
+  routes.get("/exams/:id/copies", allow("ADMIN", "TEACHER"), async (req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ copies: await listCopies(ctx, staffOf(req), id(req), parse(CopyListQuery, req.query)) });
+  });
+  routes.get("/exams/:id/copies/next", allow("TEACHER"), async (req, res) => {
+    res.json(await nextCopy(ctx, staffOf(req), id(req)));
   });
 
   routes.post("/copies/:id/lock", allow("TEACHER"), async (req, res) => {

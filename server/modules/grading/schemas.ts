@@ -18,6 +18,8 @@ export const DispatchInput = z.object({
   redistribute: z.boolean().default(false),
 });
 
+export const CopyListQuery = z.object({ mine: z.enum(["0", "1"]).default("0").transform((v) => v === "1") });
+
 export const ReassignInput = z.object({ userId: z.uuid() });
 
 /** Page-relative coordinates: annotations render the same at any zoom and in the PDF. */

@@ -1,0 +1,62 @@
+// The copies a grader works through: per exam, with their state, who holds each, the score
+// once graded, and names only when the exam is not graded anonymously (admins always see them).
+import type { AppContext } from "../../lib/context.js";
+import type { Prisma } from "../../lib/db.js";
+import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
+import type { StaffPrincipal } from "../../lib/auth/principal.js";
+import { findExam } from "../exams/service.js";
+
+/** The exam, if the caller may see its copies: an admin, or one of its graders. */
+async function gradableExam(ctx: AppContext, actor: StaffPrincipal, examId: string) {
+  const exam = await findExam(ctx.db, actor.schoolId, examId);
+  if (actor.role !== "ADMIN" && !(await ctx.db.examGrader.findUnique({ where: { examId_userId: { examId, userId: actor.id } } }))) {
+    throw new ForbiddenError("Vous n'êtes pas correcteur de cet examen.", "NOT_A_GRADER");
+  }
+  return exam;
+}
+
+export async function listCopies(ctx: AppContext, actor: StaffPrincipal, examId: string, filter: { mine: boolean }) {
+  const exam = await gradableExam(ctx, actor, examId);
+  const showNames = actor.role === "ADMIN" || !exam.anonymousGrading;
+  const now = new Date();
+  const copies = await ctx.db.copy.findMany({
+    where: { examId, status: { not: "STAGING" }, ...(filter.mine ? { graderId: actor.id } : {}) },
+    include: {
+      grader: { select: { id: true, displayName: true } },
+      lock: { include: { user: { select: { displayName: true } } } },
+      student: { select: { lastName: true, firstName: true, className: true } },
+    },
+    orderBy: { anonymousCode: "asc" },
+  });
+  return copies.map((c) => {
+    const lock = c.lock && c.lock.expiresAt > now ? c.lock : null;
+    return {
+      id: c.id,
+      anonymousCode: c.anonymousCode,
+      status: c.status,
+      grader: c.grader,
+      lock: lock ? { holder: lock.user.displayName, mine: lock.userId === actor.id, expiresAt: lock.expiresAt.toISOString() } : null,
+      totalScore: c.totalScore?.toNumber() ?? null,
+      student: showNames ? c.student : null,
+    };
+  });
+}
+
+/** "Grade the next copy": a READY copy dispatched to the caller, else one dispatched to nobody. */
+export async function nextCopy(ctx: AppContext, actor: StaffPrincipal, examId: string): Promise<{ copyId: string }> {
+  await gradableExam(ctx, actor, examId);
+  const free: Prisma.CopyWhereInput = { examId, OR: [{ status: "READY" }, { status: "LOCKED", lock: { expiresAt: { lt: new Date() } } }] };
+  const copy =
+    (await ctx.db.copy.findFirst({ where: { ...free, graderId: actor.id }, orderBy: { anonymousCode: "asc" }, select: { id: true } })) ??
+    (await ctx.db.copy.findFirst({ where: { ...free, graderId: null }, orderBy: { anonymousCode: "asc" }, select: { id: true } }));
+  if (!copy) throw new NotFoundError("Plus aucune copie à corriger pour vous dans cet examen.");
+  return { copyId: copy.id };
+}
+
+/** The exams the caller grades, with how many of their copies are graded. */
+export async function myExams(ctx: AppContext, actor: StaffPrincipal) {
+  const rows = await ctx.db.examGrader.findMany({ where: { userId: actor.id, exam: { schoolId: actor.schoolId } }, include: { exam: { select: { id: true, title: true, subject: true, date: true, status: true } } }, orderBy: { exam: { date: "desc" } } });
+  const counts = await ctx.db.copy.groupBy({ by: ["examId", "status"], where: { graderId: actor.id, examId: { in: rows.map((r) => r.examId) } }, _count: { _all: true } });
+  const count = (examId: string, status?: string) => counts.filter((c) => c.examId === examId && (!status || c.status === status)).reduce((n, c) => n + c._count._all, 0);
+  return rows.map(({ exam }) => ({ ...exam, date: exam.date.toISOString().slice(0, 10), myCopies: count(exam.id), myGraded: count(exam.id, "GRADED") }));
+}
