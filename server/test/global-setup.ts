@@ -18,16 +18,38 @@ function migrationsHash(dir = "prisma/migrations"): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-/** Templates of earlier migration sets are no longer of use to anyone. */
-async function dropStaleTemplates(current: string): Promise<void> {
+/**
+ * Templates of other migration sets, made more than a day ago. A recent one may belong to a
+ * test run of another checkout on this machine (another branch, a CI clone) still cloning it.
+ */
+const STALE_AFTER_MS = 24 * 3600_000;
+
+async function withServer<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: withDatabase(TEST_DATABASE_URL, "postgres") });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'korrigo\\_test\\_template\\_%' AND datname <> $1", [current]);
-    for (const { datname } of rows) await dropDatabase(withDatabase(TEST_DATABASE_URL, datname));
+    return await run(client);
   } finally {
     await client.end();
   }
+}
+
+async function dropStaleTemplates(current: string): Promise<void> {
+  const { rows } = await withServer((client) =>
+    client.query<{ datname: string; made: string | null }>(
+      "SELECT datname, shobj_description(oid, 'pg_database') AS made FROM pg_database WHERE datname LIKE 'korrigo\\_test\\_template\\_%' AND datname <> $1",
+      [current],
+    ),
+  );
+  for (const { datname, made } of rows) {
+    const age = Date.now() - (Number(made?.replace(/\D/g, "")) || 0);
+    if (age > STALE_AFTER_MS) await dropDatabase(withDatabase(TEST_DATABASE_URL, datname));
+  }
+}
+
+/** Records when the template was made (as its comment), for dropStaleTemplates. */
+async function stamp(template: string): Promise<void> {
+  await withServer((client) => client.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(template)} IS 'made ${Date.now()}'`));
 }
 
 declare module "vitest" {
@@ -41,7 +63,10 @@ export default async function setup(project: TestProject): Promise<void> {
   if (problems.length > 0) throw new Error(problems.join("\n"));
   const template = `korrigo_test_template_${migrationsHash()}`;
   const url = withDatabase(TEST_DATABASE_URL, template);
-  if (await ensureDatabase(url)) await migrate(url, { quiet: true });
+  if (await ensureDatabase(url)) {
+    await stamp(template);
+    await migrate(url, { quiet: true });
+  }
   await dropStaleTemplates(template);
   project.provide("templateDatabase", template);
 }
