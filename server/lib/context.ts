@@ -18,6 +18,9 @@ export interface AppContext {
 
 export function createContext(config: Config, processName: string, logger = createLogger(config, processName)): AppContext {
   const pool = createPool(config.DATABASE_URL);
+  // An idle connection the server closes (restart, failover, a dropped database) is reported on
+  // the pool; without a listener that event would crash the process. The pool replaces it.
+  pool.on("error", (err: Error & { code?: string }) => logger.warn({ err: err.message, code: err.code }, "an idle database connection was closed by the server"));
   const redis = createRedis(config.REDIS_URL);
   return {
     config,
