@@ -60,3 +60,11 @@ export async function myExams(ctx: AppContext, actor: StaffPrincipal) {
   const count = (examId: string, status?: string) => counts.filter((c) => c.examId === examId && (!status || c.status === status)).reduce((n, c) => n + c._count._all, 0);
   return rows.map(({ exam }) => ({ ...exam, date: exam.date.toISOString().slice(0, 10), myCopies: count(exam.id), myGraded: count(exam.id, "GRADED") }));
 }
+
+/** A copy's grading history for admins: who did what, when, from which state to which. */
+export async function copyHistory(ctx: AppContext, actor: StaffPrincipal, copyId: string) {
+  const copy = await ctx.db.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { id: true } });
+  if (!copy) throw new NotFoundError("Copie introuvable.");
+  const events = await ctx.db.gradingEvent.findMany({ where: { copyId }, orderBy: { id: "asc" }, include: { actor: { select: { displayName: true } } } });
+  return events.map((e) => ({ type: e.type, at: e.createdAt.toISOString(), actor: e.actor?.displayName ?? null, fromStatus: e.fromStatus, toStatus: e.toStatus, data: e.data }));
+}

@@ -106,6 +106,13 @@ describe("locks", () => {
     await post(admin, `/api/copies/${copy.id}/lock/break`).expect(204);
     expect((await env.ctx.db.copy.findUniqueOrThrow({ where: { id: copy.id } })).status).toBe("READY");
     expect(await env.ctx.db.auditLog.count({ where: { action: "copy.lock_broken", targetId: copy.id } })).toBe(1);
+    const history = (await admin.agent.get(`/api/copies/${copy.id}/history`).expect(200)).body.events;
+    expect(history.map((e: { type: string; actor: string; fromStatus: string; toStatus: string }) => [e.type, e.actor, e.fromStatus, e.toStatus])).toEqual([
+      ["locked", "Alice Martin", "READY", "LOCKED"],
+      ["lock_broken", "ADMIN de test", "LOCKED", "READY"],
+    ]);
+    await alice.agent.get(`/api/copies/${copy.id}/history`).expect(403);
+    await foreignAdmin.agent.get(`/api/copies/${copy.id}/history`).expect(404);
     await post(alice, `/api/copies/${copy.id}/lock/heartbeat`, { token }).expect(409);
     await post(admin, `/api/copies/${copy.id}/lock/break`).expect(409);
   });

@@ -7,7 +7,7 @@ import { staffOf } from "../../lib/auth/principal.js";
 import { dispatchCopies, listGraders, reassignCopy, setGraders } from "./assignment.js";
 import { acquireLock, breakLock, releaseLock, renewLock } from "./locks.js";
 import { getDraft, saveDraft } from "./drafts.js";
-import { listCopies, myExams, nextCopy } from "./copies.js";
+import { copyHistory, listCopies, myExams, nextCopy } from "./copies.js";
 import { CopyListQuery, DispatchInput, DraftInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput } from "./schemas.js";
 import { PreconditionRequiredError } from "../../lib/errors.js";
 
@@ -37,6 +37,10 @@ export function gradingRoutes(ctx: AppContext): SecureRouter {
   });
   routes.get("/exams/:id/copies/next", allow("TEACHER"), async (req, res) => {
     res.json(await nextCopy(ctx, staffOf(req), id(req)));
+  });
+
+  routes.get("/copies/:id/history", allow("ADMIN"), async (req, res) => {
+    res.json({ events: await copyHistory(ctx, staffOf(req), id(req)) });
   });
 
   routes.post("/copies/:id/lock", allow("TEACHER"), async (req, res) => {
