@@ -1,23 +1,15 @@
 // The database going away under idle pooled connections (a PostgreSQL restart, say) must not
 // crash the process: the pool reports it, logs a warning, and the next query reconnects.
-import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "./logger.js";
 import { databaseName, withDatabase } from "./database.js";
-import { createTestEnv, waitFor, type TestEnv } from "../test/harness.js";
+import { capturedLogger, createTestEnv, waitFor, type TestEnv } from "../test/harness.js";
 
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    lines.push(chunk.toString());
-    done();
-  },
-});
+const { logger, lines } = capturedLogger();
 
 let env: TestEnv;
 beforeAll(async () => {
-  env = await createTestEnv({}, createLogger({ LOG_LEVEL: "info" }, "test", sink));
+  env = await createTestEnv({}, logger);
 });
 afterAll(() => env.close());
 

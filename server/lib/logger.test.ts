@@ -1,21 +1,13 @@
 // Logs carry no personal data and no session ids: passwords, cookies, e-mails and addresses
 // never reach a log line, whatever a request carries.
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "./logger.js";
-import { createSchool, createStaff, createTestEnv, staffClient, STAFF_PASSWORD, type TestEnv } from "../test/harness.js";
+import { capturedLogger, createSchool, createStaff, createTestEnv, staffClient, STAFF_PASSWORD, type TestEnv } from "../test/harness.js";
 
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    lines.push(chunk.toString());
-    done();
-  },
-});
+const { logger, lines } = capturedLogger();
 
 let env: TestEnv;
 beforeAll(async () => {
-  env = await createTestEnv({}, createLogger({ LOG_LEVEL: "info" }, "test", sink));
+  env = await createTestEnv({}, logger);
 });
 afterAll(() => env.close());
 

@@ -8,7 +8,8 @@ import { loadConfig, type Config } from "../lib/config.js";
 import { closeContext, createContext, type AppContext } from "../lib/context.js";
 import { dropDatabase, ensureDatabase, withDatabase } from "../lib/database.js";
 import { hashSecret } from "../lib/auth/secrets.js";
-import type { Logger } from "../lib/logger.js";
+import { Writable } from "node:stream";
+import { createLogger, type Logger } from "../lib/logger.js";
 import { createApp } from "../app.js";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "./env.js";
 
@@ -109,4 +110,16 @@ export async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => 
     if (accept(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A logger at info level whose lines are kept in memory, for tests that check what is logged. */
+export function capturedLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createLogger({ LOG_LEVEL: "info" }, "test", sink), lines };
 }
