@@ -7,7 +7,7 @@ import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { findExam } from "../exams/service.js";
 
 /** The exam, if the caller may see its copies: an admin, or one of its graders. */
-async function gradableExam(ctx: AppContext, actor: StaffPrincipal, examId: string) {
+export async function gradableExam(ctx: AppContext, actor: StaffPrincipal, examId: string) {
   const exam = await findExam(ctx.db, actor.schoolId, examId);
   if (actor.role !== "ADMIN" && !(await ctx.db.examGrader.findUnique({ where: { examId_userId: { examId, userId: actor.id } } }))) {
     throw new ForbiddenError("Vous n'êtes pas correcteur de cet examen.", "NOT_A_GRADER");

@@ -9,6 +9,7 @@ let examId: string;
 let admin: Client;
 let alice: Client;
 let bob: Client;
+let outsider: Client;
 let questions: { id: string; label: string }[];
 
 const post = (c: Client, url: string, body: object = {}) => c.agent.post(url).set("X-CSRF-Token", c.csrf).send(body);
@@ -26,6 +27,7 @@ beforeAll(async () => {
   const b = await createStaff(env.ctx, schoolId, "TEACHER");
   alice = await staffClient(env.app, a.email);
   bob = await staffClient(env.app, b.email);
+  outsider = await staffClient(env.app, (await createStaff(env.ctx, schoolId, "TEACHER")).email);
   examId = (await post(admin, "/api/exams", { title: "DS", subject: "Maths", date: "2026-11-20", classNames: ["2nde A"], pagesPerCopy: 4, layout: "A4_BATCH" }).expect(201)).body.exam.id;
   const scheme = await admin.agent.put(`/api/exams/${examId}/marking-scheme`).set("X-CSRF-Token", admin.csrf)
     .send({ questions: [{ label: "Exercice 1", maxPoints: 4 }, { label: "Exercice 2", maxPoints: 6, allowHalf: false }] }).expect(200);
@@ -62,6 +64,8 @@ describe("autosave", () => {
     const read = (await admin.agent.get(`/api/copies/${copyId}/draft`).expect(200)).body.draft;
     expect(read).toMatchObject({ version: 2, annotations: [stroke], scores: { [questions[0]!.id]: 4 }, comment: "Bon travail." });
     expect(await env.ctx.db.gradingEvent.count({ where: { copyId, type: "draft_saved" } })).toBe(2);
+    // A teacher of the school who does not grade this exam reads nothing of it.
+    await outsider.agent.get(`/api/copies/${copyId}/draft`).expect(403);
   });
 
   it("answers a stale version with 412 and the server's draft, overwriting nothing", async () => {

@@ -6,6 +6,7 @@ import type { Prisma } from "../../lib/db.js";
 import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import type { DraftInput } from "./schemas.js";
+import { gradableExam } from "./copies.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -30,10 +31,11 @@ function toDto(copyId: string, draft: { version: number; content: unknown; score
 
 const latest = (db: Tx | AppContext["db"], copyId: string) => db.draft.findFirst({ where: { copyId }, orderBy: { version: "desc" } });
 
-/** Staff of the copy's school see its draft: its graders to work, admins to follow. */
+/** A copy's draft is for the exam's graders (to work) and the school's admins (to follow). */
 export async function getDraft(ctx: AppContext, actor: StaffPrincipal, copyId: string): Promise<DraftDto> {
-  const copy = await ctx.db.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { id: true } });
+  const copy = await ctx.db.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { examId: true } });
   if (!copy) throw new NotFoundError("Copie introuvable.");
+  await gradableExam(ctx, actor, copy.examId);
   return toDto(copyId, await latest(ctx.db, copyId));
 }
 
