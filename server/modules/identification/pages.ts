@@ -8,6 +8,21 @@ type Tx = Prisma.TransactionClient;
 
 const active = { discardedAt: null, coverToken: null } satisfies Prisma.PageWhereInput;
 
+export interface Placement {
+  id: string;
+  bookletId: string;
+  position: number;
+}
+
+/** Puts pages in booklets at positions, in one statement whatever their number. */
+export async function placePages(tx: Tx, placements: Placement[]): Promise<void> {
+  if (placements.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE "Page" AS p SET "bookletId" = v."bookletId", "position" = v."position", "updatedAt" = now()
+    FROM unnest(${placements.map((x) => x.id)}::uuid[], ${placements.map((x) => x.bookletId)}::uuid[], ${placements.map((x) => x.position)}::int[]) AS v("id", "bookletId", "position")
+    WHERE p."id" = v."id"`;
+}
+
 /** Numbers the booklet's active pages 1..n, keeping their order (`first` goes first among equals). */
 export async function renumber(tx: Tx, bookletId: string, first?: { pageId: string; position: number }): Promise<void> {
   const pages = await tx.page.findMany({ where: { bookletId, ...active }, orderBy: [{ position: "asc" }, { scanPageIndex: "asc" }, { half: "asc" }], select: { id: true, position: true } });
@@ -15,9 +30,7 @@ export async function renumber(tx: Tx, bookletId: string, first?: { pageId: stri
     const moving = pages.findIndex((p) => p.id === first.pageId);
     if (moving >= 0) pages.splice(Math.min(Math.max(first.position, 1), pages.length) - 1, 0, ...pages.splice(moving, 1));
   }
-  for (const [i, page] of pages.entries()) {
-    if (page.position !== i + 1) await tx.page.update({ where: { id: page.id }, data: { position: i + 1 } });
-  }
+  await placePages(tx, pages.flatMap((page, i) => (page.position === i + 1 ? [] : [{ id: page.id, bookletId, position: i + 1 }])));
 }
 
 /** Moves every active page of `fromId` after the pages of `toId`, in their order. */
@@ -25,7 +38,7 @@ export async function appendPages(tx: Tx, fromId: string, toId: string): Promise
   const last = await tx.page.aggregate({ where: { bookletId: toId, ...active }, _max: { position: true } });
   const moving = await tx.page.findMany({ where: { bookletId: fromId, ...active }, orderBy: { position: "asc" }, select: { id: true } });
   const start = last._max.position ?? 0;
-  for (const [i, page] of moving.entries()) await tx.page.update({ where: { id: page.id }, data: { bookletId: toId, position: start + i + 1 } });
+  await placePages(tx, moving.map((page, i) => ({ id: page.id, bookletId: toId, position: start + i + 1 })));
 }
 
 export interface EditableBooklet {

@@ -11,7 +11,7 @@ import { DomainError } from "../../lib/errors.js";
 import { DEFAULT_NAME_BOX, type NameBox } from "../exams/schemas.js";
 import { lockExam } from "./copies.js";
 import { decide } from "./decide.js";
-import { editableBooklet } from "./pages.js";
+import { editableBooklet, placePages, type Placement } from "./pages.js";
 import { readCoverToken } from "./qr.js";
 import type { StoredReading } from "./reading.js";
 import type { HeaderReader } from "./ocr/reader.js";
@@ -72,15 +72,14 @@ async function splitAtCoverSheets(tx: Tx, batch: { id: string; schoolId: string;
     if (page.coverToken || groups.length === 0) groups.push([]);
     groups.at(-1)!.push({ id: page.id, cover: page.coverToken !== null });
   }
+  const placements: Placement[] = [];
   for (const [i, group] of groups.entries()) {
     const bookletId = booklets[i]?.id ?? (await tx.booklet.create({ data: { schoolId: batch.schoolId, examId: batch.examId, batchId: batch.id, index: i + 1, warnings: [] } })).id;
     let position = 0;
-    for (const page of group) {
-      if (!page.cover) position++;
-      await tx.page.update({ where: { id: page.id }, data: { bookletId, position: page.cover ? 0 : position } });
-    }
-    await tx.booklet.update({ where: { id: bookletId }, data: { warnings: [] } });
+    for (const page of group) placements.push({ id: page.id, bookletId, position: page.cover ? 0 : ++position });
   }
+  await placePages(tx, placements);
+  await tx.booklet.updateMany({ where: { batchId: batch.id }, data: { warnings: [] } });
   // Left empty by the new plan, never identified: nothing refers to them.
   await tx.booklet.deleteMany({ where: { id: { in: booklets.slice(groups.length).map((b) => b.id) } } });
   await tx.scanBatch.update({ where: { id: batch.id }, data: { warnings: [] } });
@@ -101,7 +100,7 @@ async function attachLateSheet(ctx: AppContext, batch: { id: string; schoolId: s
     const current = await tx.page.findMany({ where: { bookletId: target.id, discardedAt: null, coverToken: null }, orderBy: { position: "asc" }, select: { id: true } });
     const at = Math.min(Math.max(batch.attachAt, 1), current.length + 1) - 1;
     const order = [...current.slice(0, at), ...late, ...current.slice(at)];
-    for (const [i, page] of order.entries()) await tx.page.update({ where: { id: page.id }, data: { bookletId: target.id, position: i + 1 } });
+    await placePages(tx, order.map((page, i) => ({ id: page.id, bookletId: target.id, position: i + 1 })));
     await tx.booklet.updateMany({ where: { id: { in: own.map((b) => b.id) } }, data: { status: "MERGED", mergedIntoId: target.id } });
     return true;
   });
