@@ -116,6 +116,12 @@ describe("refused uploads leave no row and no file", () => {
     const together = await upload(examId, [{ data: half, name: "a.pdf" }, { data: half, name: "b.pdf" }]);
     expect([together.status, together.body.error.code]).toEqual([413, "FILE_TOO_LARGE"]);
     await expectNothingStored(examId);
+    // A part whose header busboy cannot parse: answered at once, not left hanging.
+    const malformed = await admin.agent.post(`/api/exams/${examId}/scans`).set("X-CSRF-Token", admin.csrf)
+      .set("Content-Type", "multipart/form-data; boundary=XX")
+      .send(Buffer.from('--XX\r\nContent-Disposition: form-data; name="file"; filename="a\u0007.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XX--\r\n'));
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, "MALFORMED_UPLOAD"]);
+    await expectNothingStored(examId);
     for (const [name, data, status, code] of cases) {
       const res = await upload(examId, [{ data, name }]);
       expect({ name, status: res.status, code: res.body.error?.code }).toEqual({ name, status, code });

@@ -63,7 +63,13 @@ export function receiveFiles(req: Request, dir: string, limits: UploadLimits): P
       files.push(written);
     });
     parser.on("filesLimit", () => fail(new PayloadTooLargeError(`Trop de fichiers dans un même envoi (au plus ${limits.maxFiles}).`, "TOO_MANY_FILES")));
-    parser.on("error", (error: Error) => fail(new InvalidError(`Envoi illisible : ${error.message}`, undefined, "MALFORMED_UPLOAD")));
+    // A malformed part stops the parser without a "close": drop the rest of the body and answer.
+    parser.on("error", (error: Error) => {
+      fail(new InvalidError(`Envoi illisible : ${error.message}`, undefined, "MALFORMED_UPLOAD"));
+      req.unpipe(parser);
+      req.resume();
+      void Promise.allSettled(files).then(() => reject(failure!));
+    });
     parser.on("close", () => {
       Promise.allSettled(files).then((results) => {
         const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
