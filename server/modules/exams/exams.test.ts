@@ -53,11 +53,13 @@ describe("exams", () => {
     const res = await admin.agent
       .put(`/api/exams/${exam.id}/marking-scheme`)
       .set("X-CSRF-Token", admin.csrf)
-      .send({ reportScale: 20, questions: [{ label: "Q1", maxPoints: 5 }, { label: "Q2", maxPoints: 7.5, allowHalf: false }, { label: "Q3", maxPoints: 7.5 }] })
+      .send({ reportScale: 20, questions: [{ label: "Q1", maxPoints: 5.5 }, { label: "Q2", maxPoints: 7, step: 1 }, { label: "Q3", maxPoints: 7.5, step: 0.25 }] })
       .expect(200);
-    expect(res.body.exam.questions.map((q: { position: number; label: string }) => `${q.position}:${q.label}`)).toEqual(["1:Q1", "2:Q2", "3:Q3"]);
+    expect(res.body.exam.questions.map((q: { position: number; label: string; step: number }) => `${q.position}:${q.label}:${q.step}`)).toEqual(["1:Q1:0.5", "2:Q2:1", "3:Q3:0.25"]);
     expect(res.body.exam).toMatchObject({ totalPoints: 20, reportScale: 20, questionCount: 3 });
     await admin.agent.put(`/api/exams/${exam.id}/marking-scheme`).set("X-CSRF-Token", admin.csrf).send({ questions: [{ label: "Q1", maxPoints: 0.3 }] }).expect(400);
+    const offStep = await admin.agent.put(`/api/exams/${exam.id}/marking-scheme`).set("X-CSRF-Token", admin.csrf).send({ questions: [{ label: "Q1", maxPoints: 2.5, step: 1 }] }).expect(400);
+    expect(JSON.stringify(offStep.body.error)).toContain("multiple de son pas");
   });
 
   it("freezes the marking scheme once grading started, and refuses to delete graded work", async () => {

@@ -49,8 +49,10 @@ export const MarkingSchemeInput = z.object({
       z.object({
         label: z.string().trim().min(1).max(200),
         maxPoints: z.number().positive().max(1000).multipleOf(0.25),
-        allowHalf: z.boolean().default(true),
-      }),
+        /** Smallest increment of a score. */
+        step: z.union([z.literal(0.25), z.literal(0.5), z.literal(1)]).default(0.5),
+      })
+      .refine((q) => Number.isInteger(q.maxPoints / q.step), { message: "Le maximum d'une question doit être un multiple de son pas.", path: ["maxPoints"] }),
     )
     .min(1)
     .max(100),

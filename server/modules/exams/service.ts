@@ -14,8 +14,10 @@ const GRADING_STARTED: CopyStatus[] = ["LOCKED", "FINALIZING", "GRADED", "FAILED
 const examInclude = { questions: { orderBy: { position: "asc" } } } satisfies Prisma.ExamInclude;
 type ExamRow = Prisma.ExamGetPayload<{ include: typeof examInclude }>;
 
+export const questionDto = (q: ExamRow["questions"][number]) => ({ id: q.id, position: q.position, label: q.label, maxPoints: q.maxPoints.toNumber(), step: q.step.toNumber(), rubricMode: q.rubricMode });
+
 function toDto(exam: ExamRow, copyCounts: Record<CopyStatus, number>) {
-  const questions = exam.questions.map((q) => ({ id: q.id, position: q.position, label: q.label, maxPoints: q.maxPoints.toNumber(), allowHalf: q.allowHalf }));
+  const questions = exam.questions.map(questionDto);
   return {
     id: exam.id,
     title: exam.title,
@@ -97,15 +99,29 @@ export async function updateExam(db: Db, actor: StaffPrincipal, examId: string, 
   return getExam(db, actor.schoolId, examId);
 }
 
+/**
+ * Questions are updated in place by position, so the rubric items graders prepared for a
+ * question stay with it; questions past the new end go, with their rubric items (grading has
+ * not started, so no copy uses them).
+ */
+async function replaceQuestions(tx: Prisma.TransactionClient, examId: string, questions: MarkingSchemeInput["questions"]): Promise<void> {
+  const dropped = { examId, position: { gt: questions.length } };
+  await tx.rubricItem.deleteMany({ where: { question: dropped } });
+  await tx.question.deleteMany({ where: dropped });
+  for (const [i, q] of questions.entries()) {
+    await tx.question.upsert({ where: { examId_position: { examId, position: i + 1 } }, create: { examId, position: i + 1, ...q }, update: q });
+  }
+}
+
 export async function setMarkingScheme(db: Db, actor: StaffPrincipal, examId: string, input: MarkingSchemeInput, meta: RequestMeta): Promise<ExamDto> {
   await db.$transaction(async (tx) => {
     const exam = await findExam(tx, actor.schoolId, examId);
     if (exam.status === "ARCHIVED") throw new ConflictError("Cet examen est archivé : il ne peut plus être modifié.", "EXAM_ARCHIVED");
-    if ((await tx.copy.count({ where: { examId, status: { in: GRADING_STARTED } } })) > 0) {
+    // A copy given back (READY) may already carry scores in its drafts: that is grading too.
+    if ((await tx.copy.count({ where: { examId, OR: [{ status: { in: GRADING_STARTED } }, { drafts: { some: {} } }] } })) > 0) {
       throw new ConflictError("La correction a commencé : le barème ne peut plus être modifié.", "GRADING_STARTED");
     }
-    await tx.question.deleteMany({ where: { examId } });
-    await tx.question.createMany({ data: input.questions.map((q, i) => ({ examId, position: i + 1, ...q })) });
+    await replaceQuestions(tx, examId, input.questions);
     await tx.exam.update({ where: { id: examId }, data: { reportScale: input.reportScale } });
     await audit(tx, { schoolId: actor.schoolId, actorType: "staff", actorId: actor.id, action: "exam.marking_scheme.set", targetType: "exam", targetId: examId, data: { questions: input.questions.length } }, meta);
   });

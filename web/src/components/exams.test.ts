@@ -149,18 +149,19 @@ describe("exam form", () => {
 
 describe("marking scheme", () => {
   it("totals the points and checks them before sending", () => {
-    const rows = [newQuestion("Exercice 1", 4.5), newQuestion("Exercice 2", "0,75", false)];
+    const rows = [newQuestion("Exercice 1", 4.5), newQuestion("Exercice 2", "0,75", 0.25)];
     expect(totalOf(rows)).toBe(5.25);
     expect(schemeInput(rows, 20)).toEqual({
       input: {
         questions: [
-          { label: "Exercice 1", maxPoints: 4.5, allowHalf: true },
-          { label: "Exercice 2", maxPoints: 0.75, allowHalf: false },
+          { label: "Exercice 1", maxPoints: 4.5, step: 0.5 },
+          { label: "Exercice 2", maxPoints: 0.75, step: 0.25 },
         ],
         reportScale: 20,
       },
     });
     expect(schemeInput([newQuestion("A", 0.3)], 20)).toHaveProperty("error");
+    expect(schemeInput([newQuestion("A", 2.5, 1)], 20)).toEqual({ error: expect.stringContaining("multiple de son pas") });
     expect(schemeInput([newQuestion(" ", 1)], 20)).toHaveProperty("error");
     expect(schemeInput([newQuestion("A", 1)], "")).toHaveProperty("error");
     expect(schemeInput([], 20)).toHaveProperty("error");

@@ -1,5 +1,5 @@
 // The marking scheme editor's rows and their checks, before the PUT.
-import type { MarkingSchemeInput, Question } from "../api/types";
+import type { MarkingSchemeInput, Question, QuestionStep } from "../api/types";
 import { i18n } from "../i18n";
 
 const { t } = i18n.global;
@@ -10,17 +10,19 @@ export interface QuestionDraft {
   label: string;
   /** What the number input holds: a number, or "" while empty or unreadable. */
   maxPoints: number | string;
-  allowHalf: boolean;
+  step: QuestionStep;
 }
+
+export const STEPS: readonly QuestionStep[] = [0.25, 0.5, 1];
 
 let nextKey = 1;
 
-export function newQuestion(label = "", maxPoints: number | string = 1, allowHalf = true): QuestionDraft {
-  return { key: nextKey++, label, maxPoints, allowHalf };
+export function newQuestion(label = "", maxPoints: number | string = 1, step: QuestionStep = 0.5): QuestionDraft {
+  return { key: nextKey++, label, maxPoints, step };
 }
 
 export function draftsFrom(questions: readonly Question[]): QuestionDraft[] {
-  return questions.length > 0 ? questions.map((q) => newQuestion(q.label, q.maxPoints, q.allowHalf)) : [newQuestion(t("scheme.defaultLabel", { n: 1 }))];
+  return questions.length > 0 ? questions.map((q) => newQuestion(q.label, q.maxPoints, q.step)) : [newQuestion(t("scheme.defaultLabel", { n: 1 }))];
 }
 
 export function toNumber(value: number | string): number {
@@ -44,11 +46,12 @@ export function schemeInput(rows: readonly QuestionDraft[], reportScale: number 
   if (rows.length === 0) return { error: t("scheme.needOne") };
   if (rows.some((row) => row.label.trim() === "")) return { error: t("scheme.needLabel") };
   if (rows.some((row) => !quarter(toNumber(row.maxPoints)))) return { error: t("scheme.badPoints") };
+  if (rows.some((row) => !Number.isInteger(toNumber(row.maxPoints) / row.step))) return { error: t("scheme.offStep") };
   const scale = toNumber(reportScale);
   if (!Number.isFinite(scale) || scale <= 0) return { error: t("scheme.badScale") };
   return {
     input: {
-      questions: rows.map((row) => ({ label: row.label.trim(), maxPoints: toNumber(row.maxPoints), allowHalf: row.allowHalf })),
+      questions: rows.map((row) => ({ label: row.label.trim(), maxPoints: toNumber(row.maxPoints), step: row.step })),
       reportScale: scale,
     },
   };
