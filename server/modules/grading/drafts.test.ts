@@ -30,7 +30,7 @@ beforeAll(async () => {
   outsider = await staffClient(env.app, (await createStaff(env.ctx, schoolId, "TEACHER")).email);
   examId = (await post(admin, "/api/exams", { title: "DS", subject: "Maths", date: "2026-11-20", classNames: ["2nde A"], pagesPerCopy: 4, layout: "A4_BATCH" }).expect(201)).body.exam.id;
   const scheme = await admin.agent.put(`/api/exams/${examId}/marking-scheme`).set("X-CSRF-Token", admin.csrf)
-    .send({ questions: [{ label: "Exercice 1", maxPoints: 4 }, { label: "Exercice 2", maxPoints: 6, allowHalf: false }] }).expect(200);
+    .send({ questions: [{ label: "Exercice 1", maxPoints: 4 }, { label: "Exercice 2", maxPoints: 6, step: 1 }] }).expect(200);
   questions = scheme.body.exam.questions;
   await admin.agent.put(`/api/exams/${examId}/graders`).set("X-CSRF-Token", admin.csrf).send({ userIds: [a.id, b.id] }).expect(200);
 });

@@ -35,6 +35,7 @@ export const Annotation = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.enum(["tick", "cross"]), color: colour, x: unit, y: unit, size: z.number().positive().max(0.2) }),
   z.object({ ...base, type: z.literal("comment"), color: colour, x: unit, y: unit, text: z.string().min(1).max(2000) }),
   z.object({ ...base, type: z.literal("score"), questionId: z.uuid(), x: unit, y: unit }),
+  z.object({ ...base, type: z.literal("rubric"), itemId: z.uuid(), x: unit, y: unit }),
 ]);
 export type Annotation = z.infer<typeof Annotation>;
 
@@ -44,7 +45,28 @@ export const DraftInput = z.object({
   /** Question id → points; null = left blank on purpose; a question not listed is not scored yet. */
   scores: z.record(z.uuid(), z.number().min(0).max(1000).nullable()),
   comment: z.string().max(5000).default(""),
+  /** Question id → the rubric items applied to it on this copy. */
+  rubric: z.record(z.uuid(), z.array(z.uuid()).max(100)).default({}),
+  /** Questions whose score the teacher typed over what their rubric items give. */
+  overrides: z.array(z.uuid()).max(100).default([]),
 });
 export type DraftInput = z.infer<typeof DraftInput>;
+
+export const FinalizeInput = z.object({ lockToken: z.string().min(20).max(100), version: z.number().int().min(1) });
+
+/** Points of a rubric item: a positive number of quarter points. */
+const points = z.number().min(0).max(1000).multipleOf(0.25);
+const shortcut = z.string().regex(/^[0-9]$/, "Le raccourci est un chiffre de 0 à 9.").nullable();
+
+export const RubricItemInput = z.object({
+  questionId: z.uuid(),
+  label: z.string().trim().min(1).max(200),
+  points,
+  shortcut: shortcut.default(null),
+});
+
+export const RubricItemPatch = z.object({ label: z.string().trim().min(1).max(200), points, shortcut }).partial();
+
+export const RubricModeInput = z.object({ mode: z.enum(["ADD", "SUBTRACT"]) });
 
 export const IfMatch = z.string().regex(/^(W\/)?"?\d+"?$/, "If-Match doit porter la version du brouillon (un nombre).").transform((v) => Number(v.replace(/\D/g, "")));
