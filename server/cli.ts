@@ -4,6 +4,7 @@ import { loadConfigOrExit, type Config } from "./lib/config.js";
 import { closeContext, createContext, type AppContext } from "./lib/context.js";
 import { recoverScans } from "./modules/scans/pipeline.js";
 import { recoverIdentification } from "./modules/identification/pipeline.js";
+import { recoverFinalizing } from "./modules/grading/finalize.js";
 import { cleanupStorage } from "./modules/scans/cleanup.js";
 import { createDb, createPool } from "./lib/db.js";
 import { ensureDatabase, migrate } from "./lib/database.js";
@@ -20,7 +21,7 @@ Commands:
   migrate                     create the database if needed and apply migrations
   seed-demo                   create the demo school if the database is empty
   reset-password --email E    give a staff account a new random password (printed once)
-  recover                     re-enqueue scan work left half done (also run at worker start)
+  recover                     re-enqueue scan, identification and finalizing work left half done (also run at worker start)
   cleanup [--dry-run]         list (and, without --dry-run, delete) files no row refers to
 `;
 
@@ -88,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
       return withContext(config, async (ctx) => {
         const recovered = await recoverScans(ctx);
         const identifying = await recoverIdentification(ctx);
-        process.stdout.write(`Re-enqueued work for ${recovered.batches} open batch(es), ${recovered.pages} page(s), ${identifying} batch(es) to identify; removed ${recovered.tmpDirsRemoved} stale temporary folder(s).\n`);
+        const finalizing = await recoverFinalizing(ctx);
+        process.stdout.write(`Re-enqueued work for ${recovered.batches} open batch(es), ${recovered.pages} page(s), ${identifying} batch(es) to identify, ${finalizing} copy(ies) to finalize; removed ${recovered.tmpDirsRemoved} stale temporary folder(s).\n`);
         return 0;
       });
     case "cleanup":

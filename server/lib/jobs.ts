@@ -11,6 +11,8 @@ export interface JobTypes {
   "batch.identify": { payload: { batchId: string }; result: { booklets: number } };
   /** Read one booklet's header (QR, then OCR), store the reading; the last one matches the batch against the roster. */
   "booklet.identify": { payload: { bookletId: string }; result: { method: "QR" | "OCR" | "NONE" } };
+  /** Draw draft `version` of a FINALIZING copy onto its scanned pages: the graded PDF. */
+  "copy.flatten": { payload: { copyId: string; version: number }; result: { outcome: "graded" | "skipped" } };
 }
 
 export type JobName = keyof JobTypes;
@@ -19,7 +21,8 @@ export type JobResult<N extends JobName> = JobTypes[N]["result"];
 
 // Identification has its own queue so that a big batch's page renders never hold up the
 // reading of another batch's headers.
-export const QUEUES = ["system", "scans", "identify"] as const;
+// Graded PDFs have theirs too: a teacher waiting on "Finaliser" never waits behind a scan.
+export const QUEUES = ["system", "scans", "identify", "grading"] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export const JOB_QUEUE: { [N in JobName]: QueueName } = {
@@ -28,6 +31,7 @@ export const JOB_QUEUE: { [N in JobName]: QueueName } = {
   "page.render": "scans",
   "batch.identify": "identify",
   "booklet.identify": "identify",
+  "copy.flatten": "grading",
 };
 
 /** Deterministic job ids: enqueueing the same work twice is a no-op while the first is kept. */
@@ -36,4 +40,5 @@ export const jobId = {
   render: (batchId: string, scanPageIndex: number) => `render-${batchId}-${scanPageIndex}`,
   identifyBatch: (batchId: string) => `identify-${batchId}`,
   identifyBooklet: (bookletId: string) => `read-${bookletId}`,
+  flatten: (copyId: string, version: number) => `flatten-${copyId}-${version}`,
 };

@@ -4,8 +4,9 @@ import type { JobName, JobPayload, JobResult } from "../lib/jobs.js";
 import { handlePing } from "../modules/system/jobs.js";
 import { renderPage, splitBatch, type PipelineEnv } from "../modules/scans/pipeline.js";
 import { identifyBatch, identifyBookletJob, type IdentifyEnv } from "../modules/identification/pipeline.js";
+import { flattenCopy, type FlattenEnv } from "../modules/grading/flatten/job.js";
 
-export type WorkerEnv = PipelineEnv & IdentifyEnv;
+export type WorkerEnv = PipelineEnv & IdentifyEnv & FlattenEnv;
 
 type Handlers = {
   [N in JobName]: (env: WorkerEnv, payload: JobPayload<N>, job: Job) => Promise<JobResult<N>> | JobResult<N>;
@@ -17,4 +18,5 @@ export const handlers: Handlers = {
   "page.render": (env, payload, job) => renderPage(env, payload.batchId, payload.scanPageIndex, job),
   "batch.identify": (env, payload) => identifyBatch(env, payload.batchId),
   "booklet.identify": (env, payload) => identifyBookletJob(env, payload.bookletId),
+  "copy.flatten": (env, payload, job) => flattenCopy(env, payload.copyId, payload.version, job),
 };

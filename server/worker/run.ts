@@ -12,6 +12,8 @@ import { recoverScans } from "../modules/scans/pipeline.js";
 import { ScanPagePool } from "../modules/scans/pdf/pool.js";
 import { recoverIdentification } from "../modules/identification/pipeline.js";
 import { HeaderReader } from "../modules/identification/ocr/reader.js";
+import { FlattenPool } from "../modules/grading/flatten/pool.js";
+import { recoverFinalizing } from "../modules/grading/finalize.js";
 import type { QueueName } from "../lib/jobs.js";
 
 export interface RunningWorker {
@@ -28,7 +30,7 @@ function dispatch(env: WorkerEnv) {
 }
 
 async function recoverAll(ctx: AppContext, workerId: string) {
-  return { ...(await recoverScans(ctx, workerId)), identifying: await recoverIdentification(ctx) };
+  return { ...(await recoverScans(ctx, workerId)), identifying: await recoverIdentification(ctx), finalizing: await recoverFinalizing(ctx) };
 }
 
 export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
@@ -40,10 +42,11 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
     scanPages: new ScanPagePool({ threads: concurrency, pageTimeoutMs: ctx.config.SCAN_PAGE_SECONDS * 1000, threadHeapMb: 256 }),
     // Its tesseract workers start on the first header to read, not with the worker.
     headers: new HeaderReader({ threads: ctx.config.OCR_THREADS }),
+    flatten: new FlattenPool({ threads: concurrency, timeoutMs: 120_000 }),
   };
   // More jobs in flight than threads, so that a thread never waits while jobs fetch, write
   // rows and report (bench: 1, 2 and 4 jobs per thread gave 33, 36 and 40 A4 pages/s here).
-  const jobsInFlight: Record<QueueName, number> = { system: concurrency, scans: concurrency * 4, identify: ctx.config.OCR_THREADS * 2 };
+  const jobsInFlight: Record<QueueName, number> = { system: concurrency, scans: concurrency * 4, identify: ctx.config.OCR_THREADS * 2, grading: concurrency * 2 };
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
 
   // A killed worker's jobs are retried once their lock expires; a job may be caught in a
@@ -74,6 +77,7 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
       await Promise.all(workers.map((w) => w.close()));
       await env.scanPages.close();
       await env.headers.close();
+      await env.flatten.close();
       await forget(ctx.redis, prefix, workerId);
       connection.disconnect();
     },

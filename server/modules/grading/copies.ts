@@ -4,7 +4,7 @@ import type { AppContext } from "../../lib/context.js";
 import type { Prisma } from "../../lib/db.js";
 import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
-import { findExam } from "../exams/service.js";
+import { findExam, questionDto } from "../exams/service.js";
 
 /** The exam, if the caller may see its copies: an admin, or one of its graders. */
 export async function gradableExam(ctx: AppContext, actor: StaffPrincipal, examId: string) {
@@ -67,4 +67,55 @@ export async function copyHistory(ctx: AppContext, actor: StaffPrincipal, copyId
   if (!copy) throw new NotFoundError("Copie introuvable.");
   const events = await ctx.db.gradingEvent.findMany({ where: { copyId }, orderBy: { id: "asc" }, include: { actor: { select: { displayName: true } } } });
   return events.map((e) => ({ type: e.type, at: e.createdAt.toISOString(), actor: e.actor?.displayName ?? null, fromStatus: e.fromStatus, toStatus: e.toStatus, data: e.data }));
+}
+
+/** A copy's pages as graders see them: its booklet's pages in order, without cover or discarded ones. */
+export function copyPages(db: AppContext["db"], copyId: string) {
+  return db.page.findMany({
+    where: { booklet: { copyId, status: { not: "MERGED" } }, discardedAt: null, coverToken: null, position: { gte: 1 } },
+    orderBy: { position: "asc" },
+    select: { id: true, position: true, width: true, height: true, rotation: true, batchId: true, scanPageIndex: true, half: true },
+  });
+}
+
+/** What the editor opens: the copy, its exam's marking scheme, its pages. */
+export async function copyWorkspace(ctx: AppContext, actor: StaffPrincipal, copyId: string) {
+  const copy = await ctx.db.copy.findFirst({
+    where: { id: copyId, schoolId: actor.schoolId, status: { not: "STAGING" } },
+    include: {
+      lock: { include: { user: { select: { displayName: true } } } },
+      student: { select: { lastName: true, firstName: true, className: true } },
+      gradedPdfs: { orderBy: { createdAt: "desc" }, take: 1 },
+    },
+  });
+  if (!copy) throw new NotFoundError("Copie introuvable.");
+  const exam = await gradableExam(ctx, actor, copy.examId);
+  const lock = copy.lock && copy.lock.expiresAt > new Date() ? copy.lock : null;
+  const pdf = copy.gradedPdfPath ? copy.gradedPdfs[0] : undefined;
+  const pages = await copyPages(ctx.db, copyId);
+  return {
+    copy: {
+      id: copy.id,
+      examId: copy.examId,
+      anonymousCode: copy.anonymousCode,
+      status: copy.status,
+      student: actor.role === "ADMIN" || !exam.anonymousGrading ? copy.student : null,
+      lock: lock ? { holder: lock.user.displayName, mine: lock.userId === actor.id, expiresAt: lock.expiresAt.toISOString() } : null,
+      totalScore: copy.totalScore?.toNumber() ?? null,
+      failureReason: copy.failureReason,
+      finalizedAt: copy.finalizedAt?.toISOString() ?? null,
+      gradedPdf: pdf ? { version: pdf.draftVersion, createdAt: pdf.createdAt.toISOString(), sizeBytes: pdf.sizeBytes, sha256: pdf.sha256, url: `/api/copies/${copy.id}/graded.pdf` } : null,
+    },
+    exam: { id: exam.id, title: exam.title, subject: exam.subject, reportScale: exam.reportScale.toNumber(), anonymousGrading: exam.anonymousGrading, questions: exam.questions.map(questionDto) },
+    pages: pages.map((p) => ({ id: p.id, position: p.position, width: p.width, height: p.height, rotation: p.rotation, imageUrl: `/api/pages/${p.id}/image`, thumbUrl: `/api/pages/${p.id}/thumb` })),
+  };
+}
+
+/** The copy's current graded PDF, for an admin or a grader of the exam. */
+export async function gradedPdfOf(ctx: AppContext, actor: StaffPrincipal, copyId: string): Promise<{ path: string; name: string }> {
+  const copy = await ctx.db.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { examId: true, anonymousCode: true, gradedPdfPath: true } });
+  if (!copy) throw new NotFoundError("Copie introuvable.");
+  await gradableExam(ctx, actor, copy.examId);
+  if (!copy.gradedPdfPath) throw new NotFoundError("Cette copie n'a pas (encore) de PDF corrigé.");
+  return { path: copy.gradedPdfPath, name: `copie-${copy.anonymousCode}.pdf` };
 }

@@ -7,9 +7,12 @@ import { staffOf } from "../../lib/auth/principal.js";
 import { dispatchCopies, listGraders, reassignCopy, setGraders } from "./assignment.js";
 import { acquireLock, breakLock, releaseLock, renewLock } from "./locks.js";
 import { getDraft, saveDraft } from "./drafts.js";
-import { copyHistory, listCopies, myExams, nextCopy } from "./copies.js";
-import { CopyListQuery, DispatchInput, DraftInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput } from "./schemas.js";
+import { copyHistory, copyWorkspace, gradedPdfOf, listCopies, myExams, nextCopy } from "./copies.js";
+import { finalizeCopy, reopenCopy, retryFinalize } from "./finalize.js";
+import { archiveRubricItem, createRubricItem, listRubric, setRubricMode, updateRubricItem } from "./rubric.js";
+import { CopyListQuery, DispatchInput, DraftInput, FinalizeInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput, RubricItemInput, RubricItemPatch, RubricModeInput } from "./schemas.js";
 import { PreconditionRequiredError } from "../../lib/errors.js";
+import { sendStoredFile } from "../media/routes.js";
 
 export function gradingRoutes(ctx: AppContext): SecureRouter {
   const routes = new SecureRouter();
@@ -70,5 +73,52 @@ export function gradingRoutes(ctx: AppContext): SecureRouter {
     res.setHeader("ETag", `"${draft.version}"`);
     res.json({ draft });
   });
+  gradingFlowRoutes(ctx, routes, id);
+  rubricRoutes(ctx, routes, id);
   return routes;
+}
+
+/** The copy as the editor opens it, finalizing, retrying, reopening, the graded PDF. */
+function gradingFlowRoutes(ctx: AppContext, routes: SecureRouter, id: (req: Request) => string): void {
+  routes.get("/copies/:id", allow("ADMIN", "TEACHER"), async (req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.json(await copyWorkspace(ctx, staffOf(req), id(req)));
+  });
+  routes.post("/copies/:id/finalize", allow("TEACHER"), async (req, res) => {
+    await finalizeCopy(ctx, staffOf(req), id(req), parse(FinalizeInput, req.body), requestMeta(req));
+    res.status(202).json(await copyWorkspace(ctx, staffOf(req), id(req)));
+  });
+  routes.post("/copies/:id/retry", allow("ADMIN", "TEACHER"), async (req, res) => {
+    await retryFinalize(ctx, staffOf(req), id(req), requestMeta(req));
+    res.status(202).json(await copyWorkspace(ctx, staffOf(req), id(req)));
+  });
+  routes.post("/copies/:id/reopen", allow("ADMIN"), async (req, res) => {
+    await reopenCopy(ctx, staffOf(req), id(req), requestMeta(req));
+    res.json(await copyWorkspace(ctx, staffOf(req), id(req)));
+  });
+  routes.get("/copies/:id/graded.pdf", allow("ADMIN", "TEACHER"), async (req, res) => {
+    const pdf = await gradedPdfOf(ctx, staffOf(req), id(req));
+    res.attachment(pdf.name);
+    await sendStoredFile(ctx, res, pdf.path);
+  });
+}
+
+function rubricRoutes(ctx: AppContext, routes: SecureRouter, id: (req: Request) => string): void {
+  routes.get("/exams/:id/rubric", allow("ADMIN", "TEACHER"), async (req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ questions: await listRubric(ctx, staffOf(req), id(req)) });
+  });
+  routes.post("/exams/:id/rubric/items", allow("ADMIN", "TEACHER"), async (req, res) => {
+    res.status(201).json({ item: await createRubricItem(ctx, staffOf(req), id(req), parse(RubricItemInput, req.body), requestMeta(req)) });
+  });
+  routes.patch("/rubric-items/:id", allow("ADMIN", "TEACHER"), async (req, res) => {
+    res.json(await updateRubricItem(ctx, staffOf(req), id(req), parse(RubricItemPatch, req.body), requestMeta(req)));
+  });
+  routes.delete("/rubric-items/:id", allow("ADMIN", "TEACHER"), async (req, res) => {
+    await archiveRubricItem(ctx, staffOf(req), id(req), requestMeta(req));
+    res.status(204).end();
+  });
+  routes.put("/questions/:id/rubric-mode", allow("ADMIN", "TEACHER"), async (req, res) => {
+    res.json({ rescored: await setRubricMode(ctx, staffOf(req), id(req), parse(RubricModeInput, req.body).mode, requestMeta(req)) });
+  });
 }

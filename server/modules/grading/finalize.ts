@@ -1,0 +1,84 @@
+// Finalizing a copy: its grader asks, the copy goes LOCKED → FINALIZING in one transaction, and
+// the worker's copy.flatten job draws the graded PDF (→ GRADED, or FAILED with a reason).
+// Asking twice for the same version changes nothing; a FAILED copy can be sent again; an admin
+// can reopen a graded copy (→ READY), its graded PDFs staying in the copy's history.
+import type { AppContext } from "../../lib/context.js";
+import type { Prisma } from "../../lib/db.js";
+import { audit, type RequestMeta } from "../../lib/audit.js";
+import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.js";
+import type { StaffPrincipal } from "../../lib/auth/principal.js";
+import { jobId } from "../../lib/jobs.js";
+import { copyForWrite, latestDraft } from "./drafts.js";
+import { gradableExam } from "./copies.js";
+
+type Tx = Prisma.TransactionClient;
+
+/** Every question needs a score, or to be marked as left blank on purpose (null). */
+async function checkComplete(tx: Tx, examId: string, scores: Record<string, number | null>): Promise<void> {
+  const questions = await tx.question.findMany({ where: { examId }, orderBy: { position: "asc" }, select: { id: true, label: true } });
+  const missing = questions.filter((q) => !(q.id in scores));
+  if (missing.length === 0) return;
+  const names = missing.map((q) => q.label).join(", ");
+  throw new UnprocessableError(`Notez ${missing.length > 1 ? "ces questions" : "cette question"} (ou marquez-la laissée blanche) avant de finaliser : ${names}.`, "MISSING_SCORES", { questions: missing });
+}
+
+const enqueueFlatten = (ctx: AppContext, copyId: string, version: number) => ctx.queues.ensure("copy.flatten", { copyId, version }, jobId.flatten(copyId, version));
+
+export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyId: string, input: { lockToken: string; version: number }, meta: RequestMeta): Promise<void> {
+  const queued = await ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+    const already = await tx.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { status: true, finalVersion: true } });
+    // The same request again (a double click, a retried request): one PDF, one event.
+    if (already && ["FINALIZING", "GRADED"].includes(already.status) && already.finalVersion === input.version) return false;
+    const { copy, current } = await copyForWrite(tx, actor, copyId, input.lockToken, input.version);
+    await checkComplete(tx, copy.examId, (current?.scores ?? {}) as Record<string, number | null>);
+    await tx.copyLock.delete({ where: { copyId } });
+    await tx.copy.update({ where: { id: copyId }, data: { status: "FINALIZING", finalVersion: input.version, failureReason: null } });
+    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "finalize_requested", fromStatus: "LOCKED", toStatus: "FINALIZING", data: { version: input.version } } });
+    await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.finalize_requested", targetType: "copy", targetId: copyId, data: { version: input.version } }, meta);
+    return true;
+  });
+  if (queued) await enqueueFlatten(ctx, copyId, input.version);
+}
+
+/** The copy for a grading decision by an admin or one of the exam's graders. */
+async function copyForStaff(ctx: AppContext, tx: Tx, actor: StaffPrincipal, copyId: string) {
+  await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+  const copy = await tx.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId } });
+  if (!copy) throw new NotFoundError("Copie introuvable.");
+  await gradableExam(ctx, actor, copy.examId);
+  return copy;
+}
+
+/** Sends a FAILED copy to the worker again, with its latest draft. */
+export async function retryFinalize(ctx: AppContext, actor: StaffPrincipal, copyId: string, meta: RequestMeta): Promise<void> {
+  const version = await ctx.db.$transaction(async (tx) => {
+    const copy = await copyForStaff(ctx, tx, actor, copyId);
+    if (copy.status !== "FAILED") throw new ConflictError("Seule une copie dont la finalisation a échoué peut être relancée.", "NOT_FAILED");
+    const draft = await latestDraft(tx, copyId);
+    if (!draft) throw new ConflictError("Cette copie n'a pas de correction enregistrée.", "NO_DRAFT");
+    await tx.copy.update({ where: { id: copyId }, data: { status: "FINALIZING", finalVersion: draft.version, failureReason: null } });
+    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "finalize_retried", fromStatus: "FAILED", toStatus: "FINALIZING", data: { version: draft.version } } });
+    await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.finalize_retried", targetType: "copy", targetId: copyId }, meta);
+    return draft.version;
+  });
+  await enqueueFlatten(ctx, copyId, version);
+}
+
+/** An admin takes a graded (or failed) copy back to grading; its PDFs stay in GradedPdf. */
+export async function reopenCopy(ctx: AppContext, actor: StaffPrincipal, copyId: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.$transaction(async (tx) => {
+    const copy = await copyForStaff(ctx, tx, actor, copyId);
+    if (copy.status !== "GRADED" && copy.status !== "FAILED") throw new ConflictError("Seule une copie corrigée (ou dont la finalisation a échoué) peut être rouverte.", "NOT_GRADED");
+    await tx.copy.update({ where: { id: copyId }, data: { status: "READY", gradedPdfPath: null, totalScore: null, finalizedAt: null, failureReason: null } });
+    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "reopened", fromStatus: copy.status, toStatus: "READY", data: { gradedPdfPath: copy.gradedPdfPath } } });
+    await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.reopened", targetType: "copy", targetId: copyId, data: { from: copy.status } }, meta);
+  });
+}
+
+/** Copies left FINALIZING (a worker killed, Redis emptied): their flatten job is queued again. */
+export async function recoverFinalizing(ctx: AppContext): Promise<number> {
+  const copies = await ctx.db.copy.findMany({ where: { status: "FINALIZING" }, select: { id: true, finalVersion: true } });
+  for (const copy of copies) if (copy.finalVersion) await enqueueFlatten(ctx, copy.id, copy.finalVersion);
+  return copies.length;
+}
