@@ -22,6 +22,7 @@ import { scanRoutes } from "./modules/scans/routes.js";
 import { mediaRoutes } from "./modules/media/routes.js";
 import { identificationRoutes } from "./modules/identification/routes.js";
 import { gradingRoutes } from "./modules/grading/routes.js";
+import { documentRoutes } from "./modules/documents/routes.js";
 
 function securityHeaders(ctx: AppContext) {
   const production = ctx.config.production;
@@ -93,6 +94,7 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/api", scanRoutes(ctx));
   mount(app, "/api", identificationRoutes(ctx));
   mount(app, "/api", gradingRoutes(ctx));
+  mount(app, "/api", documentRoutes(ctx));
   mount(app, "/api/pages", mediaRoutes(ctx));
   app.use("/api", notFound);
 

@@ -46,6 +46,16 @@ export class Storage {
     return path.join("headers", schoolId, `${bookletId}.jpg`);
   }
 
+  /** One version of an exam's subject, answer key or marking scheme (never overwritten). */
+  examDocumentPath(schoolId: string, documentId: string): string {
+    return path.join("documents", schoolId, `${documentId}.pdf`);
+  }
+
+  /** A copy's graded PDF for one draft version (earlier versions stay as its history). */
+  gradedPdfPath(schoolId: string, copyId: string, version: number): string {
+    return path.join("graded", schoolId, `${copyId}-v${version}.pdf`);
+  }
+
   /** Where a batch's single-page PDFs are split to while it is being processed. */
   workDir(batchId: string): string {
     return path.join("work", batchId);

@@ -1,4 +1,4 @@
-// Files under DATA_DIR that no row refers to: scans, page images and header crops left by a crash between
+// Files under DATA_DIR that no row refers to: scans, page images, header crops and exam documents left by a crash between
 // writing a file and committing its row, split folders of finished batches, and temporary
 // files of processes that are gone. Listed always, removed unless it is a dry run.
 import { readdir, stat } from "node:fs/promises";
@@ -18,13 +18,15 @@ async function filesUnder(root: string, dir: string): Promise<string[]> {
 }
 
 async function orphanFiles(ctx: AppContext, storage: Storage): Promise<string[]> {
-  const [batches, pages, booklets] = await Promise.all([
+  const [batches, pages, booklets, documents] = await Promise.all([
     ctx.db.scanBatch.findMany({ select: { storagePath: true } }),
     ctx.db.page.findMany({ where: { OR: [{ imagePath: { not: null } }, { thumbPath: { not: null } }] }, select: { imagePath: true, thumbPath: true } }),
     ctx.db.booklet.findMany({ where: { headerCropPath: { not: null } }, select: { headerCropPath: true } }),
+    ctx.db.examDocument.findMany({ select: { storagePath: true } }),
   ]);
-  const referenced = new Set([...batches.map((b) => b.storagePath), ...pages.flatMap((p) => [p.imagePath, p.thumbPath]), ...booklets.map((b) => b.headerCropPath)]);
-  const files = [...(await filesUnder(storage.root, "scans")), ...(await filesUnder(storage.root, "pages")), ...(await filesUnder(storage.root, "headers"))];
+  const referenced = new Set([...batches.map((b) => b.storagePath), ...pages.flatMap((p) => [p.imagePath, p.thumbPath]), ...booklets.map((b) => b.headerCropPath), ...documents.map((d) => d.storagePath)]);
+  // Graded PDFs are not swept: a grade's PDF is never removed, even one whose row a crash lost.
+  const files = (await Promise.all(["scans", "pages", "headers", "documents"].map((dir) => filesUnder(storage.root, dir)))).flat();
   return files.filter((f) => !referenced.has(f));
 }
 
