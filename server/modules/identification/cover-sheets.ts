@@ -4,6 +4,7 @@
 // same spot, top right, which is where the reader (qr.ts) looks first.
 import QRCode from "qrcode";
 import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFPage } from "pdf-lib";
+import { drawable } from "../../lib/pdf-text.js";
 
 export interface CoverSheetInput {
   schoolName: string;
@@ -137,42 +138,21 @@ function drawInstructions(page: PDFPage, fonts: Fonts): void {
   drawLine(page, FOOTER, { font: fonts.regular, size: 8, yMm: 287, maxWidthMm: width, centred: true, color: GREY });
 }
 
+/** On one line (drawText breaks on newlines): a name or a title never wraps on a cover sheet. */
+const oneLine = (text: string, font: PDFFont) => drawable(text.replace(/\s+/g, " ").trim(), font);
+
 /** One line of text, shrunk to fit `maxWidthMm` (long names happen), left-aligned or centred. */
 function drawLine(
   page: PDFPage,
   raw: string,
   o: { font: PDFFont; size: number; yMm: number; maxWidthMm: number; xMm?: number; centred?: boolean; color?: ReturnType<typeof rgb> },
 ): void {
-  const text = drawable(raw, o.font);
+  const text = oneLine(raw, o.font);
   const maxWidth = o.maxWidthMm * PT_PER_MM;
   const size = Math.min(o.size, (o.size * maxWidth) / Math.max(1, o.font.widthOfTextAtSize(text, o.size)));
   const width = o.font.widthOfTextAtSize(text, size);
   const x = o.centred ? (A4_PT.width - width) / 2 : (o.xMm ?? MARGIN_MM) * PT_PER_MM;
   page.drawText(text, { x, y: at(0, o.yMm).y, size, font: o.font, color: o.color ?? INK });
-}
-
-// Letters that carry their accent in their shape, so NFD does not split them off.
-const BASE_LETTERS: Record<string, string> = { Ł: "L", ł: "l", Đ: "D", đ: "d", Ħ: "H", ħ: "h", ı: "i", Ŀ: "L", ŀ: "l" };
-const charsets = new WeakMap<PDFFont, Set<number>>();
-
-/**
- * The standard PDF fonts only encode WinAnsi (which has é, è, ç, ï, É…), and pdf-lib throws on
- * anything else: other characters become their unaccented form ("ő" → "o", "Ł" → "L"), or "?"
- * when there is none (CJK). Whitespace runs become one space, since drawText breaks on newlines.
- */
-function drawable(text: string, font: PDFFont): string {
-  let supported = charsets.get(font);
-  if (!supported) {
-    supported = new Set(font.getCharacterSet());
-    charsets.set(font, supported);
-  }
-  const set = supported;
-  const fallback = (char: string) => {
-    const base = BASE_LETTERS[char] ?? char.normalize("NFD").replace(/\p{M}/gu, "");
-    const encodable = base !== "" && [...base].every((c) => set.has(c.codePointAt(0)!));
-    return encodable ? base : "?";
-  };
-  return [...text.replace(/\s+/g, " ").trim()].map((c) => (set.has(c.codePointAt(0)!) ? c : fallback(c))).join("");
 }
 
 /**
