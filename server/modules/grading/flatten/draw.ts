@@ -6,10 +6,11 @@
 // - tick, cross: (x, y) is the centre of the mark, `size` its side;
 // - comment: (x, y) is where the bubble's pointer points; the bubble sits above (below near the
 //   top edge), kept inside the page.
-import { getStroke, type StrokeOptions } from "perfect-freehand";
+import { getStroke } from "perfect-freehand";
 import type { PDFFont, PDFRef } from "pdf-lib";
 import type { Annotation } from "../schemas.js";
 import type { Canvas, Point } from "./canvas.js";
+import { STROKE_SCALE, strokeOptions, tracingPoints } from "./stroke-style.js";
 import { drawable, formatPoints, wrap } from "./text.js";
 
 export interface Fonts {
@@ -26,8 +27,6 @@ export interface RubricItem {
 export interface PageDrawing {
   canvas: Canvas;
   fonts: Fonts;
-  /** The annotated image's size in pixels: perfect-freehand's smoothing works in the editor's units. */
-  image: { width: number; height: number };
   /** The highlighter's graphics state (translucent, multiplied with the page under it). */
   highlighter: PDFRef;
   /** "2,5 / 4" for a question, undefined for a question the exam does not have. */
@@ -35,11 +34,6 @@ export interface PageDrawing {
   rubricItem(itemId: string): RubricItem | undefined;
 }
 
-/** perfect-freehand settings; the editor must use the same ones for the PDF to match the screen. */
-export const STROKE_OPTIONS: Record<"pen" | "highlighter", StrokeOptions> = {
-  pen: { thinning: 0.5, smoothing: 0.5, streamline: 0.5, simulatePressure: false },
-  highlighter: { thinning: 0, smoothing: 0.5, streamline: 0.5, simulatePressure: false },
-};
 
 export const SCORE_COLOR = "#d32f2f";
 const RUBRIC_COLORS = { ADD: "#2e7d32", SUBTRACT: "#d32f2f" } as const;
@@ -77,13 +71,13 @@ export function drawAnnotation(d: PageDrawing, a: Annotation): void {
 type Of<T extends Annotation["type"]> = Extract<Annotation, { type: T }>;
 
 function drawStroke(d: PageDrawing, a: Of<"pen" | "highlighter">): void {
-  const { canvas, image } = d;
-  const points = a.points.map(([x, y, pressure]) => [x * image.width, y * image.height, pressure]);
-  const outline = getStroke(points, { ...STROKE_OPTIONS[a.type], size: a.width * image.width, last: true });
+  const { canvas } = d;
+  // Traced as the editor traces it (stroke-style.ts), on the page's own proportions.
+  const aspect = canvas.height / canvas.width;
+  const outline = getStroke(tracingPoints(a.points, aspect), strokeOptions(a.type, a.width, a.points, true));
   if (outline.length < 3) return;
-  const sx = canvas.width / image.width;
-  const sy = canvas.height / image.height;
-  const path = canvas.path().polygon(outline.map(([x, y]) => [x! * sx, y! * sy] as const));
+  const s = canvas.width / STROKE_SCALE;
+  const path = canvas.path().polygon(outline.map(([x, y]) => [x! * s, y! * s] as const));
   if (a.type === "pen") canvas.fill(path, a.color);
   else canvas.withState(d.highlighter, () => canvas.fill(path, a.color));
 }

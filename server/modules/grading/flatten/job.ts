@@ -78,7 +78,7 @@ async function taskFor(ctx: AppContext, storage: Storage, copyId: string, versio
     tmpOwner,
     target: storage.gradedPdfPath(copy.schoolId, copyId, version),
     sources: pages.map((p) => ({ batchPath: batches.get(p.batchId)!, scanPageIndex: p.scanPageIndex, file: "", pageIndex: 0 })),
-    pages: pages.map((p) => ({ half: p.half, rotation: p.rotation as 0 | 90 | 180 | 270, width: p.width ?? 0, height: p.height ?? 0 })),
+    pages: pages.map((p) => ({ half: p.half, rotation: p.rotation as 0 | 90 | 180 | 270 })),
     input: {
       annotations: content.annotations,
       questions: exam.questions.map((q) => ({ id: q.id, label: q.label, maxPoints: q.maxPoints.toNumber() })),

@@ -21,7 +21,7 @@ export interface FlattenTask {
   target: string;
   /** Per page of the copy, in order: where its scan page is, and how it was shown. */
   sources: SourceFile[];
-  pages: { half: "FULL" | "LEFT" | "RIGHT"; rotation: 0 | 90 | 180 | 270; width: number; height: number }[];
+  pages: { half: "FULL" | "LEFT" | "RIGHT"; rotation: 0 | 90 | 180 | 270 }[];
   input: Omit<GradedCopyInput, "pages" | "gradedAt"> & { gradedAt: string };
 }
 

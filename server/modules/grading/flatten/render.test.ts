@@ -150,9 +150,8 @@ function copyInput(pages: SourcePage[], overrides: Partial<GradedCopyInput> = {}
   };
 }
 
-function fullPage(pdf: Uint8Array | PDFDocument, key: string, rotation: SourcePage["rotation"] = 0, turned = false): SourcePage {
-  const size = { width: 1240, height: 1754 };
-  return { pdf, sourceKey: key, half: "FULL", rotation, ...(turned ? { width: size.height, height: size.width } : size) };
+function fullPage(pdf: Uint8Array | PDFDocument, key: string, rotation: SourcePage["rotation"] = 0): SourcePage {
+  return { pdf, sourceKey: key, half: "FULL", rotation };
 }
 
 /** A red pen stroke from (x0, y) to (x1, y), as the editor records it. */
@@ -208,7 +207,7 @@ describe("graded PDF", () => {
   it("shows each half of an A3 scan on its own page, the scan stored once", async () => {
     // Left half red, right half blue, with a scan's grain: the size comparison needs real weight.
     const spread = await scanPdf({ page: A3_LANDSCAPE_PT, dpi: 100, paint: (x) => (x < 0.5 ? RED : BLUE), noise: 60 });
-    const halves: SourcePage[] = (["LEFT", "RIGHT"] as const).map((half) => ({ pdf: spread, sourceKey: "sheet", half, rotation: 0, width: 827, height: 1169 }));
+    const halves: SourcePage[] = (["LEFT", "RIGHT"] as const).map((half) => ({ pdf: spread, sourceKey: "sheet", half, rotation: 0 }));
     const annotations = [penStroke(1, 0.3, 0.2, 0.6), penStroke(2, 0.6, 0.3, 0.7), { id: "t", page: 2, type: "tick", color: "#00aa00", x: 0.5, y: 0.2, size: 0.05 } as const];
     const pdf = await renderGradedPdf(copyInput(halves, { annotations }));
     const doc = await PDFDocument.load(pdf);
@@ -235,7 +234,7 @@ describe("graded PDF", () => {
   it("turns the page as the admin did, and puts annotations where they were on the turned page", async () => {
     const scan = await scanPdf({ page: A4_PT, dpi: 50, paint: quadrants });
     const stroke = penStroke(1, 0.1, 0.08, 0.12);
-    const pdf = await renderGradedPdf(copyInput([fullPage(scan, "a", 90, true)], { annotations: [stroke] }));
+    const pdf = await renderGradedPdf(copyInput([fullPage(scan, "a", 90)], { annotations: [stroke] }));
     const [graded] = await renderPages(pdf, 30);
     expect(graded!.width).toBeGreaterThan(graded!.height);
     // Turned clockwise: the bottom-left quadrant (blue) comes to the top left.
@@ -249,7 +248,7 @@ describe("graded PDF", () => {
     const upright = await scanPdf({ page: A4_PT, dpi: 50, paint: quadrants });
     const [uprightRender] = await renderPages(upright, 30);
     for (const rotation of [0, 90, 180, 270] as const) {
-      const pdf = await renderGradedPdf(copyInput([fullPage(upright, "a", rotation, rotation % 180 !== 0)]));
+      const pdf = await renderGradedPdf(copyInput([fullPage(upright, "a", rotation)]));
       const [graded] = await renderPages(pdf, 30);
       const expected = await raster(sharp(uprightRender!.data, { raw: { width: uprightRender!.width, height: uprightRender!.height, channels: 3 } }).rotate(rotation));
       expect(meanDifference(graded!, expected, { x0: 0, y0: 0.2, x1: 1, y1: 1 }), `admin turn ${rotation}`).toBeLessThan(3);

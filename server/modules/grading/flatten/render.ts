@@ -26,9 +26,6 @@ export interface SourcePage {
   half: Half;
   /** Quarter turns clockwise an admin applied on top of the page's own /Rotate. */
   rotation: Rotation;
-  /** Pixel size of the web image the teacher annotated (after the cut and the rotation). */
-  width: number;
-  height: number;
 }
 
 export interface GradedCopyInput extends SummaryInput {
@@ -61,9 +58,7 @@ export async function renderGradedPdf(input: GradedCopyInput): Promise<Uint8Arra
     const { width, height, transforms } = placement(scan.geometry, page.half, page.rotation);
     const canvas = new Canvas(doc.addPage([width, height]), width, height);
     canvas.drawForm(scan.form, transforms);
-    // Without the image's size (a page rendered before it was recorded), strokes work in points.
-    const image = page.width > 0 && page.height > 0 ? page : { width, height };
-    const drawing: PageDrawing = { canvas, fonts, image, highlighter, scoreText, rubricItem };
+    const drawing: PageDrawing = { canvas, fonts, highlighter, scoreText, rubricItem };
     for (const annotation of input.annotations) if (annotation.page === i + 1) drawAnnotation(drawing, annotation);
     if (i === 0) drawMarginScores(canvas, fonts, unplacedScores(input, scoreText));
     canvas.finish();
