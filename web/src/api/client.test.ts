@@ -87,6 +87,24 @@ describe("ApiClient", () => {
     await client.listExams().catch(() => undefined);
     expect(listener).toHaveBeenCalledWith(expect.objectContaining({ code: "UNAUTHENTICATED" }), "/exams");
   });
+
+  it("keeps autosave's unreachable server from the listener (the badge says it), but not an expired session", async () => {
+    const { client } = clientWith(
+      json(200, { user: staff, csrfToken: "tok-1" }),
+      new TypeError("Failed to fetch"),
+      json(503, errorBody("UNAVAILABLE")),
+      json(401, errorBody("UNAUTHENTICATED")),
+    );
+    await client.getSession();
+    const listener = vi.fn();
+    client.onError(listener);
+    const content = { annotations: [], scores: {}, comment: "", rubric: {}, overrides: [] };
+    await expect(client.saveDraft("c1", 3, "lock", content)).rejects.toMatchObject({ code: "NETWORK_ERROR" });
+    await expect(client.saveDraft("c1", 3, "lock", content)).rejects.toMatchObject({ status: 503 });
+    expect(listener).not.toHaveBeenCalled();
+    await expect(client.saveDraft("c1", 3, "lock", content)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    expect(listener).toHaveBeenCalledOnce();
+  });
 });
 
 /** A stand-in for XMLHttpRequest: records what is sent, answers when told to. */

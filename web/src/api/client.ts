@@ -5,20 +5,42 @@ import type {
   BatchProgressResponse,
   BatchesResponse,
   BatchResponse,
+  CopiesResponse,
+  CopyHistoryResponse,
+  CopyResponse,
+  CopyWorkspaceResponse,
   DeskBookletsResponse,
+  DispatchInput,
+  DraftContent,
+  DraftResponse,
   ErrorBody,
+  ExamDocumentKind,
+  ExamDocumentResponse,
+  ExamDocumentsResponse,
   ExamInput,
   ExamResponse,
   ExamsResponse,
+  GradersResponse,
+  GradingExamsResponse,
   HealthResponse,
   IdentificationResponse,
+  LockResponse,
   LoginResponse,
   MarkingSchemeInput,
+  NextCopyResponse,
   PageRotation,
   PingResponse,
+  ReassignResponse,
   RerunResponse,
+  RescoredResponse,
   RosterImportInput,
   RosterImportResponse,
+  RubricItemInput,
+  RubricItemPatch,
+  RubricItemPatchResponse,
+  RubricItemResponse,
+  RubricMode,
+  RubricResponse,
   SessionResponse,
   SetAsideReason,
   UploadScanResponse,
@@ -66,6 +88,19 @@ export const LOGIN_PATHS: readonly string[] = ["/auth/login", "/auth/student-log
 export type ApiErrorListener = (error: ApiError, path: string) => void;
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Extra headers (If-Match…), and keepalive for a request that must outlive the page. */
+interface RequestOptions {
+  headers?: Record<string, string>;
+  keepalive?: boolean;
+  /**
+   * The caller shows the server being out of reach itself (the editor's save badge): network
+   * errors and 5xx are not passed to the error listener. Other errors still are.
+   */
+  quiet?: boolean;
+}
+
+const unreachable = (error: ApiError) => error.code === NETWORK_ERROR || error.status >= 500;
 
 export interface UploadOptions {
   /** Bytes of the request body sent so far, and its total size (0 when unknown). */
@@ -125,6 +160,8 @@ function networkError(cause: unknown): ApiError {
 
 const booklet = (id: string) => `/booklets/${encodeURIComponent(id)}`;
 const deskPage = (id: string) => `/desk/pages/${encodeURIComponent(id)}`;
+const exam = (id: string) => `/exams/${encodeURIComponent(id)}`;
+const copy = (id: string) => `/copies/${encodeURIComponent(id)}`;
 
 export class ApiClient {
   private csrfToken = "";
@@ -316,6 +353,124 @@ export class ApiClient {
     return `${this.baseUrl}/pages/${encodeURIComponent(pageId)}/${kind}`;
   }
 
+  // ---- Grading: a teacher's exams and copies, the copy workspace (lock, draft, finalize), rubrics
+
+  gradingExams(): Promise<GradingExamsResponse> {
+    return this.request<GradingExamsResponse>("GET", "/grading/exams");
+  }
+
+  /** The exam's copies; mine: only those dispatched to the caller. */
+  examCopies(examId: string, mine = false): Promise<CopiesResponse> {
+    return this.request<CopiesResponse>("GET", `${exam(examId)}/copies${mine ? "?mine=1" : ""}`);
+  }
+
+  /** The next copy to grade for the caller (404 when none is left). */
+  nextCopy(examId: string): Promise<NextCopyResponse> {
+    return this.request<NextCopyResponse>("GET", `${exam(examId)}/copies/next`);
+  }
+
+  /** The copy with its exam (marking scheme) and pages: also what is polled while it finalizes. */
+  getCopy(copyId: string): Promise<CopyWorkspaceResponse> {
+    return this.request<CopyWorkspaceResponse>("GET", copy(copyId));
+  }
+
+  /** takeOver: the caller's lock held in another tab or device moves here. */
+  lockCopy(copyId: string, takeOver = false): Promise<LockResponse> {
+    return this.request<LockResponse>("POST", `${copy(copyId)}/lock`, takeOver ? { takeOver } : {});
+  }
+
+  renewLock(copyId: string, token: string): Promise<LockResponse> {
+    return this.request<LockResponse>("POST", `${copy(copyId)}/lock/heartbeat`, { token }, { quiet: true });
+  }
+
+  /** keepalive: sent even while the page unloads (sendBeacon cannot DELETE). */
+  releaseLock(copyId: string, token: string, keepalive = false): Promise<void> {
+    return this.request<void>("DELETE", `${copy(copyId)}/lock`, { token }, { keepalive });
+  }
+
+  getDraft(copyId: string): Promise<DraftResponse> {
+    return this.request<DraftResponse>("GET", `${copy(copyId)}/draft`);
+  }
+
+  /** baseVersion: the draft version the edits started from (412 STALE_VERSION otherwise). */
+  saveDraft(copyId: string, baseVersion: number, lockToken: string, content: DraftContent): Promise<DraftResponse> {
+    return this.request<DraftResponse>("PUT", `${copy(copyId)}/draft`, { lockToken, ...content }, { headers: { "If-Match": `"${baseVersion}"` }, quiet: true });
+  }
+
+  /** version: the saved draft version to finalize. Answers 202 with the copy FINALIZING. */
+  finalizeCopy(copyId: string, lockToken: string, version: number): Promise<CopyResponse> {
+    return this.request<CopyResponse>("POST", `${copy(copyId)}/finalize`, { lockToken, version });
+  }
+
+  retryCopy(copyId: string): Promise<CopyResponse> {
+    return this.request<CopyResponse>("POST", `${copy(copyId)}/retry`);
+  }
+
+  getRubric(examId: string): Promise<RubricResponse> {
+    return this.request<RubricResponse>("GET", `${exam(examId)}/rubric`);
+  }
+
+  addRubricItem(examId: string, input: RubricItemInput): Promise<RubricItemResponse> {
+    return this.request<RubricItemResponse>("POST", `${exam(examId)}/rubric/items`, input);
+  }
+
+  /** The answer counts the copies re-scored by the change (and graded PDFs made again). */
+  updateRubricItem(itemId: string, patch: RubricItemPatch): Promise<RubricItemPatchResponse> {
+    return this.request<RubricItemPatchResponse>("PATCH", `/rubric-items/${encodeURIComponent(itemId)}`, patch);
+  }
+
+  setRubricMode(questionId: string, mode: RubricMode): Promise<RescoredResponse> {
+    return this.request<RescoredResponse>("PUT", `/questions/${encodeURIComponent(questionId)}/rubric-mode`, { mode });
+  }
+
+  examDocuments(examId: string): Promise<ExamDocumentsResponse> {
+    return this.request<ExamDocumentsResponse>("GET", `${exam(examId)}/documents`);
+  }
+
+  // ---- Grading administration: graders and dispatch, a copy's grader, lock, reopening, history; documents
+
+  examGraders(examId: string): Promise<GradersResponse> {
+    return this.request<GradersResponse>("GET", `${exam(examId)}/graders`);
+  }
+
+  /** The exam's graders become exactly these teachers. */
+  setExamGraders(examId: string, userIds: readonly string[]): Promise<GradersResponse> {
+    return this.request<GradersResponse>("PUT", `${exam(examId)}/graders`, { userIds });
+  }
+
+  dispatchCopies(examId: string, input: DispatchInput): Promise<GradersResponse> {
+    return this.request<GradersResponse>("POST", `${exam(examId)}/dispatch`, input);
+  }
+
+  reassignCopy(copyId: string, userId: string): Promise<ReassignResponse> {
+    return this.request<ReassignResponse>("PUT", `${copy(copyId)}/grader`, { userId });
+  }
+
+  breakCopyLock(copyId: string): Promise<void> {
+    return this.request<void>("POST", `${copy(copyId)}/lock/break`);
+  }
+
+  /** A graded copy is to be graded again; its graded PDF stays in its history. */
+  reopenCopy(copyId: string): Promise<CopyWorkspaceResponse> {
+    return this.request<CopyWorkspaceResponse>("POST", `${copy(copyId)}/reopen`);
+  }
+
+  copyHistory(copyId: string): Promise<CopyHistoryResponse> {
+    return this.request<CopyHistoryResponse>("GET", `${copy(copyId)}/history`);
+  }
+
+  /** Address of a graded copy's current PDF (sent as a download). */
+  gradedPdfUrl(copyId: string): string {
+    return `${this.baseUrl}${copy(copyId)}/graded.pdf`;
+  }
+
+  /** A new version of the exam's subject, answer key or marking scheme (one PDF, multipart field `file`). */
+  uploadExamDocument(examId: string, kind: ExamDocumentKind, file: File, options: UploadOptions = {}): Promise<ExamDocumentResponse> {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return this.reported(`${exam(examId)}/documents?kind=${kind}`, (path) => this.sendForm<ExamDocumentResponse>(path, form, options, true));
+  }
+
   pingWorker(): Promise<PingResponse> {
     return this.request<PingResponse>("POST", "/system/ping");
   }
@@ -329,16 +484,16 @@ export class ApiClient {
     return response;
   }
 
-  private request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-    return this.reported(path, () => this.send<T>(method, path, body, true));
+  private request<T>(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.reported(path, () => this.send<T>(method, path, body, true, options), options.quiet);
   }
 
   /** Runs a request, telling the error listener about its failure (except a caller's abort). */
-  private async reported<T>(path: string, attempt: (path: string) => Promise<T>): Promise<T> {
+  private async reported<T>(path: string, attempt: (path: string) => Promise<T>, quiet = false): Promise<T> {
     try {
       return await attempt(path);
     } catch (error) {
-      if (error instanceof ApiError && error.code !== ABORTED) this.listener?.(error, path);
+      if (error instanceof ApiError && error.code !== ABORTED && !(quiet && unreachable(error))) this.listener?.(error, path);
       throw error;
     }
   }
@@ -347,8 +502,8 @@ export class ApiClient {
     this.keepToken(await this.send<SessionResponse>("GET", "/auth/session", undefined, false));
   }
 
-  private async send<T>(method: Method, path: string, body: unknown, mayRetry: boolean): Promise<T> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+  private async send<T>(method: Method, path: string, body: unknown, mayRetry: boolean, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && this.csrfToken) headers["X-CSRF-Token"] = this.csrfToken;
 
@@ -359,6 +514,7 @@ export class ApiClient {
         headers,
         credentials: "same-origin",
         body: body === undefined ? undefined : JSON.stringify(body),
+        keepalive: options.keepalive,
       });
     } catch (cause) {
       throw networkError(cause);
@@ -376,7 +532,7 @@ export class ApiClient {
     const error = await toApiError(response);
     if (mayRetry && error.status === 403 && error.code === "CSRF_INVALID") {
       await this.refreshToken();
-      return this.send<T>(method, path, body, false);
+      return this.send<T>(method, path, body, false, options);
     }
     throw error;
   }

@@ -1,0 +1,43 @@
+// A copy's grading history as the administrators' dialog lists it.
+import type { CopyHistoryEvent } from "../../api/types";
+import { formatDateTime } from "../../format";
+import { i18n } from "../../i18n";
+
+const { t, te } = i18n.global;
+
+export interface HistoryRow {
+  key: string;
+  at: string;
+  action: string;
+  actor: string;
+  /** "Prête → En correction", or empty when the status did not change. */
+  transition: string;
+  detail: string;
+}
+
+const field = (data: unknown, name: string): unknown => (typeof data === "object" && data !== null ? (data as Record<string, unknown>)[name] : undefined);
+
+const statusName = (status: string) => t(`gradingAdmin.statuses.${status}`);
+
+/** What an event's data says that is worth reading: the failure, a take-over, the draft version. */
+export function eventDetail(event: Pick<CopyHistoryEvent, "data">): string {
+  const reason = field(event.data, "reason");
+  if (typeof reason === "string") return reason;
+  if (field(event.data, "takeOver") === true) return t("gradingAdmin.history.takeOver");
+  const version = field(event.data, "version");
+  return typeof version === "number" ? t("gradingAdmin.history.version", { version }) : "";
+}
+
+export function historyRows(events: readonly CopyHistoryEvent[]): HistoryRow[] {
+  return events.map((e, index) => {
+    const key = `gradingAdmin.history.types.${e.type}`;
+    return {
+      key: `${index}-${e.at}`,
+      at: formatDateTime(e.at),
+      action: te(key) ? t(key) : e.type,
+      actor: e.actor ?? t("gradingAdmin.history.system"),
+      transition: e.fromStatus && e.toStatus && e.fromStatus !== e.toStatus ? `${statusName(e.fromStatus)} → ${statusName(e.toStatus)}` : "",
+      detail: eventDetail(e),
+    };
+  });
+}
