@@ -61,7 +61,18 @@ export const router = createRouter({
     {
       path: "/enseignant",
       component: () => import("./views/TeacherHomeView.vue"),
-      meta: { roles: STAFF, title: "titles.teacher" },
+      meta: { roles: ["TEACHER"], title: "titles.teacher" },
+    },
+    {
+      path: "/enseignant/examens/:id",
+      component: () => import("./views/TeacherExamView.vue"),
+      meta: { roles: ["TEACHER"], title: "grading.titles.exam" },
+    },
+    {
+      path: "/enseignant/copies/:id",
+      // Admins open a copy read-only (the lock is for graders).
+      component: () => import("./views/CopyEditorView.vue"),
+      meta: { roles: STAFF, title: "grading.titles.copy" },
     },
     {
       path: "/eleve",
