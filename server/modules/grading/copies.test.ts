@@ -75,3 +75,26 @@ describe("copy list", () => {
     expect(exams.find((e: { id: string }) => e.id === examId)).toMatchObject({ myCopies: 1, myGraded: 0 });
   });
 });
+
+describe("the exam's comment library", () => {
+  it("is shared by the exam's graders: added once whatever the case, hidden when removed, closed to others", async () => {
+    const { examId } = await examWithCopies(true, 0);
+    const first = await post(alice, `/api/exams/${examId}/comments`, { text: "  Unité manquante " }).expect(201);
+    expect(first.body.comment.text).toBe("Unité manquante");
+    const again = await post(bob, `/api/exams/${examId}/comments`, { text: "unité MANQUANTE" }).expect(200);
+    expect(again.body.comment.id).toBe(first.body.comment.id);
+    await post(bob, `/api/exams/${examId}/comments`, { text: "Justifier" }).expect(201);
+    const empty = await post(bob, `/api/exams/${examId}/comments`, { text: "   " }).expect(400);
+    expect(empty.body.error.message).toContain("Écrivez le commentaire");
+    await post(outsider, `/api/exams/${examId}/comments`, { text: "X" }).expect(403);
+    await outsider.agent.get(`/api/exams/${examId}/comments`).expect(403);
+
+    const list = await admin.agent.get(`/api/exams/${examId}/comments`).expect(200);
+    expect(list.body.comments.map((c: { text: string }) => c.text)).toEqual(["Unité manquante", "Justifier"]);
+    await alice.agent.delete(`/api/comments/${first.body.comment.id}`).set("X-CSRF-Token", alice.csrf).expect(204);
+    const after = await bob.agent.get(`/api/exams/${examId}/comments`).expect(200);
+    expect(after.body.comments.map((c: { text: string }) => c.text)).toEqual(["Justifier"]);
+    expect(await env.ctx.db.commentTemplate.count({ where: { examId } })).toBe(2);
+    await outsider.agent.delete(`/api/comments/${first.body.comment.id}`).set("X-CSRF-Token", outsider.csrf).expect(403);
+  });
+});

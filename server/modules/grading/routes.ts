@@ -9,8 +9,9 @@ import { acquireLock, breakLock, releaseLock, renewLock } from "./locks.js";
 import { getDraft, saveDraft } from "./drafts.js";
 import { copyHistory, copyWorkspace, gradedPdfOf, listCopies, myExams, nextCopy } from "./copies.js";
 import { finalizeCopy, reopenCopy, retryFinalize } from "./finalize.js";
+import { addCommentTemplate, archiveCommentTemplate, listCommentTemplates } from "./comments.js";
 import { archiveRubricItem, createRubricItem, listRubric, setRubricMode, updateRubricItem } from "./rubric.js";
-import { CopyListQuery, DispatchInput, DraftInput, FinalizeInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput, RubricItemInput, RubricItemPatch, RubricModeInput } from "./schemas.js";
+import { CommentTemplateInput, CopyListQuery, DispatchInput, DraftInput, FinalizeInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput, RubricItemInput, RubricItemPatch, RubricModeInput } from "./schemas.js";
 import { PreconditionRequiredError } from "../../lib/errors.js";
 import { sendStoredFile } from "../media/routes.js";
 
@@ -75,6 +76,7 @@ export function gradingRoutes(ctx: AppContext): SecureRouter {
   });
   gradingFlowRoutes(ctx, routes, id);
   rubricRoutes(ctx, routes, id);
+  commentRoutes(ctx, routes, id);
   return routes;
 }
 
@@ -120,5 +122,21 @@ function rubricRoutes(ctx: AppContext, routes: SecureRouter, id: (req: Request) 
   });
   routes.put("/questions/:id/rubric-mode", allow("ADMIN", "TEACHER"), async (req, res) => {
     res.json({ rescored: await setRubricMode(ctx, staffOf(req), id(req), parse(RubricModeInput, req.body).mode, requestMeta(req)) });
+  });
+}
+
+/** The exam's library of reusable comments. */
+function commentRoutes(ctx: AppContext, routes: SecureRouter, id: (req: Request) => string): void {
+  routes.get("/exams/:id/comments", allow("ADMIN", "TEACHER"), async (req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ comments: await listCommentTemplates(ctx, staffOf(req), id(req)) });
+  });
+  routes.post("/exams/:id/comments", allow("ADMIN", "TEACHER"), async (req, res) => {
+    const { comment, created } = await addCommentTemplate(ctx, staffOf(req), id(req), parse(CommentTemplateInput, req.body).text, requestMeta(req));
+    res.status(created ? 201 : 200).json({ comment });
+  });
+  routes.delete("/comments/:id", allow("ADMIN", "TEACHER"), async (req, res) => {
+    await archiveCommentTemplate(ctx, staffOf(req), id(req), requestMeta(req));
+    res.status(204).end();
   });
 }

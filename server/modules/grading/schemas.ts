@@ -67,6 +67,8 @@ export const RubricItemInput = z.object({
 
 export const RubricItemPatch = z.object({ label: z.string().trim().min(1).max(200), points, shortcut }).partial();
 
+export const CommentTemplateInput = z.object({ text: z.string().trim().min(1, "Écrivez le commentaire.").max(500) });
+
 export const RubricModeInput = z.object({ mode: z.enum(["ADD", "SUBTRACT"]) });
 
 export const IfMatch = z.string().regex(/^(W\/)?"?\d+"?$/, "If-Match doit porter la version du brouillon (un nombre).").transform((v) => Number(v.replace(/\D/g, "")));
