@@ -1,18 +1,16 @@
 // The exam's copies in the administrators' table: filters, how each cell reads, and which
 // actions each copy offers.
-import type { CopyStatus, CopySummary, ExamGrader } from "../../api/types";
+import type { CopySummary, ExamGrader } from "../../api/types";
 import { formatNumber } from "../../format";
 import { i18n } from "../../i18n";
 import { normalize, studentName } from "../desk";
+import type { StatusFilter } from "../grading/copyList";
 
 const { t } = i18n.global;
 
-/** Workflow order, for the status filter (STAGING copies are not listed: they are on the desk). */
-export const LISTED_STATUSES: readonly CopyStatus[] = ["READY", "LOCKED", "FINALIZING", "GRADED", "FAILED"];
-
 /** ALL: every copy; NONE: copies dispatched to nobody; otherwise a grader's id. */
 export interface CopyFilter {
-  status: CopyStatus | "ALL";
+  status: StatusFilter;
   grader: string;
   query: string;
 }

@@ -39,6 +39,13 @@ export function formatSize(bytes: number): string {
   return bytes < 1024 * 1024 ? t("documents.kilobytes", { n: Math.max(1, Math.round(bytes / 1024)) }) : formatMegabytes(bytes);
 }
 
+export const kindName = (kind: ExamDocumentKind) => t(`documents.kinds.${kind}`);
+
+/** What a link that opens the document says to a screen reader: its kind, version and file. */
+export function openLabel(document: ExamDocument): string {
+  return t("documents.openLabel", { kind: kindName(document.kind), version: document.version, name: document.originalName });
+}
+
 /** "Version 2 · 1,5 Mo · déposée par Marie Curie le 3 déc. 2026, 14:05". */
 export function versionLine(document: ExamDocument): string {
   return t("documents.versionLine", {

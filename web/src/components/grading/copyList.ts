@@ -6,12 +6,14 @@ import { hourOf } from "./lock";
 
 const { t } = i18n.global;
 
-export type StatusFilter = Exclude<CopyStatus, "STAGING"> | "all";
+/** Workflow order, for the state filter (STAGING copies are not listed: they are on the desk). */
+export const LISTED_STATUSES: readonly CopyStatus[] = ["READY", "LOCKED", "FINALIZING", "GRADED", "FAILED"];
 
-export const STATUS_FILTERS: readonly StatusFilter[] = ["all", "READY", "LOCKED", "FINALIZING", "GRADED", "FAILED"];
+/** ALL: copies in every state. */
+export type StatusFilter = CopyStatus | "ALL";
 
 export function visibleCopies(copies: readonly CopySummary[], status: StatusFilter): CopySummary[] {
-  return status === "all" ? [...copies] : copies.filter((c) => c.status === status);
+  return status === "ALL" ? [...copies] : copies.filter((c) => c.status === status);
 }
 
 export function lockText(lock: CopyLockHolder | null): string {
