@@ -123,6 +123,16 @@ test("a teacher grades a copy: lock, stroke, scores, reload, finalize, graded PD
   const strokes = page.getByTestId("canvas-page").first().getByTestId("annotations").locator("path");
   await expect(strokes).toHaveCount(1);
 
+  // A comment of the exam's library, put in a bubble where the teacher clicks.
+  const library = page.getByTestId("comment-library");
+  await library.getByTestId("library-text").fill("Justifier");
+  await library.getByTestId("library-add").click();
+  await library.getByTestId("library-place").filter({ hasText: "Justifier" }).click();
+  const overlay = (await page.getByTestId("canvas-overlay").first().boundingBox())!;
+  await page.mouse.click(overlay.x + overlay.width * 0.6, overlay.y + Math.min(overlay.height, 600) * 0.8);
+  const annotations = page.getByTestId("canvas-page").first().getByTestId("annotations");
+  await expect(annotations).toContainText("Justifier");
+
   // A rubric item for Exercice 1, applied by its shortcut while the copy has the focus.
   const rubric = page.getByTestId("rubric-question").first();
   await rubric.getByTestId("rubric-add").click();
@@ -170,6 +180,7 @@ test("a teacher grades a copy: lock, stroke, scores, reload, finalize, graded PD
   await page.reload();
   await expect(badge).toHaveText("Enregistré");
   await expect(strokes).toHaveCount(1);
+  await expect(annotations).toContainText("Justifier");
   await expect(scores.nth(0)).toHaveValue("2,5");
   await expect(scores.nth(1)).toHaveValue("4,75");
   await expect(item).toHaveAttribute("aria-pressed", "true");

@@ -41,6 +41,8 @@ import type {
   RubricItemResponse,
   RubricMode,
   RubricResponse,
+  CommentTemplateResponse,
+  CommentTemplatesResponse,
   SessionResponse,
   SetAsideReason,
   UploadScanResponse,
@@ -419,8 +421,27 @@ export class ApiClient {
     return this.request<RubricItemPatchResponse>("PATCH", `/rubric-items/${encodeURIComponent(itemId)}`, patch);
   }
 
+  /** Takes an item off the list; copies that applied it keep it. */
+  removeRubricItem(itemId: string): Promise<void> {
+    return this.request<void>("DELETE", `/rubric-items/${encodeURIComponent(itemId)}`);
+  }
+
   setRubricMode(questionId: string, mode: RubricMode): Promise<RescoredResponse> {
     return this.request<RescoredResponse>("PUT", `/questions/${encodeURIComponent(questionId)}/rubric-mode`, { mode });
+  }
+
+  /** The exam's library of reusable comments. */
+  commentTemplates(examId: string): Promise<CommentTemplatesResponse> {
+    return this.request<CommentTemplatesResponse>("GET", `${exam(examId)}/comments`);
+  }
+
+  /** Adds a comment to the library (one already there, whatever its case, comes back as it is). */
+  addCommentTemplate(examId: string, text: string): Promise<CommentTemplateResponse> {
+    return this.request<CommentTemplateResponse>("POST", `${exam(examId)}/comments`, { text });
+  }
+
+  removeCommentTemplate(commentId: string): Promise<void> {
+    return this.request<void>("DELETE", `/comments/${encodeURIComponent(commentId)}`);
   }
 
   examDocuments(examId: string): Promise<ExamDocumentsResponse> {

@@ -611,6 +611,20 @@ export interface RubricResponse {
   questions: QuestionRubric[];
 }
 
+/** An entry of the exam's library of reusable comments. */
+export interface CommentTemplate {
+  id: string;
+  text: string;
+}
+
+export interface CommentTemplatesResponse {
+  comments: CommentTemplate[];
+}
+
+export interface CommentTemplateResponse {
+  comment: CommentTemplate;
+}
+
 export interface RubricItemInput {
   questionId: string;
   label: string;

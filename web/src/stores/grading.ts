@@ -15,6 +15,7 @@ import { useFinalize } from "./grading/finalize";
 import { useKeptEdits } from "./grading/kept";
 import { useCopyLock } from "./grading/lock";
 import { useRubricEditing } from "./grading/rubric";
+import { useCommentLibrary } from "./grading/comments";
 import { useDraftSaving } from "./grading/saving";
 import { loadableList } from "./loadable";
 
@@ -63,6 +64,7 @@ export const useGradingStore = defineStore("grading", () => {
     },
   });
   const rubricEditing = useRubricEditing({ examId: () => exam.value?.id, rubric, rescore: draft.rescore });
+  const library = useCommentLibrary(() => exam.value?.id);
 
   function reset(): void {
     copyLock.reset();
@@ -71,6 +73,7 @@ export const useGradingStore = defineStore("grading", () => {
     conflicts.reset();
     kept.reset();
     rubricEditing.reset();
+    library.reset();
     draft.start(null);
     copyId.value = null;
     copy.value = exam.value = null;
@@ -79,7 +82,7 @@ export const useGradingStore = defineStore("grading", () => {
   }
 
   async function loadExamSide(examId: string): Promise<void> {
-    const [rubricAnswer, documentsAnswer] = await Promise.allSettled([api.getRubric(examId), api.examDocuments(examId)]);
+    const [rubricAnswer, documentsAnswer] = await Promise.allSettled([api.getRubric(examId), api.examDocuments(examId), library.load(examId)]);
     if (rubricAnswer.status === "fulfilled") rubric.value = rubricAnswer.value.questions;
     if (documentsAnswer.status === "fulfilled") documents.value = documentsAnswer.value.documents;
   }
@@ -141,6 +144,8 @@ export const useGradingStore = defineStore("grading", () => {
     missing: finalizer.missing,
     rubricMessage: rubricEditing.rubricMessage,
     rubricError: rubricEditing.rubricError,
+    comments: library.comments,
+    commentsError: library.commentsError,
     open,
     close,
     releaseOnExit: copyLock.releaseOnExit,
@@ -152,6 +157,7 @@ export const useGradingStore = defineStore("grading", () => {
     toggleItem: draft.toggleItem,
     setComment: draft.setComment,
     placeScore: draft.placeScore,
+    placeComment: draft.placeComment,
     stampItem: draft.stampItem,
     undo: draft.undo,
     redo: draft.redo,
@@ -162,5 +168,8 @@ export const useGradingStore = defineStore("grading", () => {
     addItem: rubricEditing.addItem,
     editItem: rubricEditing.editItem,
     setMode: rubricEditing.setMode,
+    removeItem: rubricEditing.removeItem,
+    addComment: library.addComment,
+    removeComment: library.removeComment,
   };
 });

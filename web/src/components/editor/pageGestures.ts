@@ -13,7 +13,7 @@ import { newComment, newLine, newStamp, newStrokes, newText, SIZES, withText, ty
 import { appendPoint, strokePoint } from "./freehand";
 import { distance, dragHandle, handles, moveBy, topmostHit, type HandleKind, type PageContext } from "./geometry";
 import { textBlock } from "./text";
-import { isPlaceTool, type PlaceTarget, type Tool } from "./tools";
+import { isPlaceTool, placeReference, type PlaceKind, type PlaceTarget, type Tool } from "./tools";
 
 export interface PageGestureInput {
   page: () => number;
@@ -28,7 +28,7 @@ export interface PageGestureInput {
   overlay: Readonly<ShallowRef<SVGSVGElement | null>>;
   edit: (edit: Edit) => void;
   select: (id: string | null) => void;
-  place: (kind: "score" | "rubric", ref: string, at: PlaceTarget) => void;
+  place: (kind: PlaceKind, ref: string, at: PlaceTarget) => void;
 }
 
 type Gesture = { pointerId: number } & (
@@ -234,7 +234,7 @@ export function usePageGestures(input: PageGestureInput) {
     const color = input.color();
     if (isPlaceTool(tool)) {
       const at = { page, x: p.x, y: p.y };
-      return tool.place === "score" ? input.place("score", tool.questionId, at) : input.place("rubric", tool.itemId, at);
+      return input.place(tool.place, placeReference(tool), at);
     }
     if (tool === "tick" || tool === "cross") return input.edit({ add: [newStamp(tool, page, color, p)] });
     if (tool === "text") return startEditing(editableAt(p, "text") ?? newText(page, color, p, aspect()), true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dragsOnPage, isPlaceTool, isTypingTarget, TOOLS, toolForKey, usesLabels } from "./tools";
+import { dragsOnPage, isPlaceTool, isTypingTarget, placeReference, TOOLS, toolForKey, usesLabels } from "./tools";
 
 describe("toolForKey", () => {
   it("maps the shortcut letters, in either case, to their tools", () => {
@@ -37,6 +37,12 @@ describe("tool kinds", () => {
   it("tells placement tools apart", () => {
     expect(isPlaceTool({ place: "score", questionId: "q1" })).toBe(true);
     expect(isPlaceTool("pen")).toBe(false);
+  });
+
+  it("says what a placement tool puts down", () => {
+    expect(placeReference({ place: "score", questionId: "q1" })).toBe("q1");
+    expect(placeReference({ place: "rubric", itemId: "i1" })).toBe("i1");
+    expect(placeReference({ place: "comment", text: "Justifier" })).toBe("Justifier");
   });
 
   it("takes touch gestures only for tools dragged across the page", () => {

@@ -2,7 +2,9 @@
 // offer, the pages it shows and what its host gives it to label score and rubric annotations.
 import type { Annotation } from "../../api/types";
 
-export type PlaceTool = { place: "score"; questionId: string } | { place: "rubric"; itemId: string };
+/** Placement tools: a question's score, a rubric item, or a comment of the exam's library. */
+export type PlaceTool = { place: "score"; questionId: string } | { place: "rubric"; itemId: string } | { place: "comment"; text: string };
+export type PlaceKind = PlaceTool["place"];
 
 export type ToolName = "select" | "pan" | "pen" | "highlighter" | "line" | "arrow" | "text" | "tick" | "cross" | "comment" | "eraser";
 
@@ -67,6 +69,11 @@ export function isTypingTarget(target: EventTarget | null): boolean {
 
 export function isPlaceTool(tool: Tool): tool is PlaceTool {
   return typeof tool === "object";
+}
+
+/** What a placement tool puts down: the question, the rubric item or the comment's text. */
+export function placeReference(tool: PlaceTool): string {
+  return tool.place === "score" ? tool.questionId : tool.place === "rubric" ? tool.itemId : tool.text;
 }
 
 /**

@@ -81,6 +81,11 @@ export function stampItem(content: DraftContent, rules: ScoringRules, questionId
   return (content.rubric[questionId] ?? []).includes(itemId) ? stamped : toggleItem(stamped, rules, questionId, itemId);
 }
 
+/** A comment of the exam's library put down in a bubble (its own copy of the text). */
+export function placeComment(content: DraftContent, text: string, color: string, at: PagePoint, id: string): DraftContent {
+  return { ...content, annotations: [...content.annotations, { id, type: "comment", color, text, ...at }] };
+}
+
 /** Where a question's score is written on the page: one place per question, the last one chosen. */
 export function placeScore(content: DraftContent, questionId: string, at: PagePoint, id: string): DraftContent {
   const others = content.annotations.filter((a) => !(a.type === "score" && a.questionId === questionId));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Question, QuestionRubric, RubricItem } from "../../api/types";
 import { emptyContent } from "./draft";
-import { backToRubric, placeScore, setScore, stampItem, toggleItem, withDerivedScores, type ScoringRules } from "./edits";
+import { backToRubric, placeComment, placeScore, setScore, stampItem, toggleItem, withDerivedScores, type ScoringRules } from "./edits";
 import { derivedScore, itemForShortcut, itemPoints, rubricItemInput } from "./rubric";
 
 const item = (id: string, points: number, shortcut: string | null = null): RubricItem => ({ id, label: id, points, shortcut, position: 1, usage: 0 });
@@ -96,6 +96,16 @@ describe("editing a draft", () => {
       { id: "p2", type: "score", questionId: "q2", ...at },
       { id: "p3", type: "score", questionId: "q1", page: 2, x: 0.9, y: 0.1 },
     ]);
+  });
+
+  it("puts a comment of the library in a bubble of its own, as often as placed", () => {
+    let content = placeComment(emptyContent(), "Justifier", "#d32f2f", at, "c1");
+    content = placeComment(content, "Justifier", "#1565c0", { ...at, page: 3 }, "c2");
+    expect(content.annotations).toEqual([
+      { id: "c1", type: "comment", color: "#d32f2f", text: "Justifier", ...at },
+      { id: "c2", type: "comment", color: "#1565c0", text: "Justifier", ...at, page: 3 },
+    ]);
+    expect(content.scores).toEqual({});
   });
 });
 

@@ -106,6 +106,7 @@ export function useDraft({ canEdit, rules, edited }: DraftOptions) {
   const toggleItem = (questionId: string, itemId: string) => change(edits.toggleItem(content.value, rules(), questionId, itemId));
   const setComment = (comment: string) => change(edits.setComment(content.value, comment), "comment");
   const placeScore = (questionId: string, at: edits.PagePoint) => change(edits.placeScore(content.value, questionId, at, newId()));
+  const placeComment = (text: string, color: string, at: edits.PagePoint) => change(edits.placeComment(content.value, text, color, at, newId()));
 
   function stampItem(itemId: string, at: edits.PagePoint): void {
     const question = rules().rubric.find((q) => q.items.some((i) => i.id === itemId));
@@ -130,6 +131,7 @@ export function useDraft({ canEdit, rules, edited }: DraftOptions) {
     toggleItem,
     setComment,
     placeScore,
+    placeComment,
     stampItem,
   };
 }

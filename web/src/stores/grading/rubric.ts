@@ -50,6 +50,12 @@ export function useRubricEditing({ examId, rubric, rescore }: RubricOptions) {
       return rescoredMessage(rescored.copies, rescored.regenerated);
     });
 
+  const removeItem = (itemId: string) =>
+    act(async () => {
+      await api.removeRubricItem(itemId);
+      return t("grading.rubric.removed");
+    });
+
   const setMode = (questionId: string, mode: RubricMode) =>
     act(async () => {
       const { rescored } = await api.setRubricMode(questionId, mode);
@@ -60,5 +66,5 @@ export function useRubricEditing({ examId, rubric, rescore }: RubricOptions) {
     rubricMessage.value = rubricError.value = null;
   }
 
-  return { rubricMessage, rubricError, addItem, editItem, setMode, reset };
+  return { rubricMessage, rubricError, addItem, editItem, removeItem, setMode, reset };
 }
