@@ -111,11 +111,19 @@ export async function copyWorkspace(ctx: AppContext, actor: StaffPrincipal, copy
   };
 }
 
-/** The copy's current graded PDF, for an admin or a grader of the exam. */
-export async function gradedPdfOf(ctx: AppContext, actor: StaffPrincipal, copyId: string): Promise<{ path: string; name: string }> {
+/**
+ * The copy's current graded PDF, or the one drawn from draft `version` (an earlier one kept in
+ * its history), for an admin or a grader of the exam.
+ */
+export async function gradedPdfOf(ctx: AppContext, actor: StaffPrincipal, copyId: string, version?: number): Promise<{ path: string; name: string }> {
   const copy = await ctx.db.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { examId: true, anonymousCode: true, gradedPdfPath: true } });
   if (!copy) throw new NotFoundError("Copie introuvable.");
   await gradableExam(ctx, actor, copy.examId);
-  if (!copy.gradedPdfPath) throw new NotFoundError("Cette copie n'a pas (encore) de PDF corrigé.");
-  return { path: copy.gradedPdfPath, name: `copie-${copy.anonymousCode}.pdf` };
+  if (version === undefined) {
+    if (!copy.gradedPdfPath) throw new NotFoundError("Cette copie n'a pas (encore) de PDF corrigé.");
+    return { path: copy.gradedPdfPath, name: `copie-${copy.anonymousCode}.pdf` };
+  }
+  const kept = await ctx.db.gradedPdf.findUnique({ where: { copyId_draftVersion: { copyId, draftVersion: version } } });
+  if (!kept) throw new NotFoundError(`Cette copie n'a pas de PDF corrigé pour la version ${version}.`);
+  return { path: kept.storagePath, name: `copie-${copy.anonymousCode}-v${version}.pdf` };
 }

@@ -171,7 +171,13 @@ describe("finalize", () => {
     await post(alice, `/api/copies/${copyId}/finalize`, { lockToken: token, version: saved.body.draft.version }).expect(202);
     const regraded = await untilSettled(copyId);
     expect(regraded.totalScore?.toNumber()).toBe(12.5);
-    expect((await env.ctx.db.gradedPdf.findMany({ where: { copyId }, orderBy: { draftVersion: "asc" } })).map((p) => p.totalScore.toNumber())).toEqual([11.5, 12.5]);
+    const kept = await env.ctx.db.gradedPdf.findMany({ where: { copyId }, orderBy: { draftVersion: "asc" } });
+    expect(kept.map((p) => p.totalScore.toNumber())).toEqual([11.5, 12.5]);
+    const earlier = await admin.agent.get(`/api/copies/${copyId}/graded.pdf?version=${kept[0]!.draftVersion}`).buffer(true).expect(200);
+    expect(Buffer.compare(earlier.body as Buffer, await readFile(path.join(dataDir, kept[0]!.storagePath)))).toBe(0);
+    expect(earlier.headers["content-disposition"]).toContain(`-v${kept[0]!.draftVersion}.pdf`);
+    await admin.agent.get(`/api/copies/${copyId}/graded.pdf?version=999`).expect(404);
+    await admin.agent.get(`/api/copies/${copyId}/graded.pdf?version=abc`).expect(400);
   }, 90_000);
 
   it("opens the copy for the editor with its pages in order, the scheme and the lock", async () => {

@@ -11,7 +11,7 @@ import { copyHistory, copyWorkspace, gradedPdfOf, listCopies, myExams, nextCopy 
 import { finalizeCopy, reopenCopy, retryFinalize } from "./finalize.js";
 import { addCommentTemplate, archiveCommentTemplate, listCommentTemplates } from "./comments.js";
 import { archiveRubricItem, createRubricItem, listRubric, setRubricMode, updateRubricItem } from "./rubric.js";
-import { CommentTemplateInput, CopyListQuery, DispatchInput, DraftInput, FinalizeInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput, RubricItemInput, RubricItemPatch, RubricModeInput } from "./schemas.js";
+import { CommentTemplateInput, CopyListQuery, GradedPdfQuery, DispatchInput, DraftInput, FinalizeInput, GradersInput, IdParams, IfMatch, LockInput, LockTokenInput, ReassignInput, RubricItemInput, RubricItemPatch, RubricModeInput } from "./schemas.js";
 import { PreconditionRequiredError } from "../../lib/errors.js";
 import { sendStoredFile } from "../media/routes.js";
 
@@ -99,7 +99,7 @@ function gradingFlowRoutes(ctx: AppContext, routes: SecureRouter, id: (req: Requ
     res.json(await copyWorkspace(ctx, staffOf(req), id(req)));
   });
   routes.get("/copies/:id/graded.pdf", allow("ADMIN", "TEACHER"), async (req, res) => {
-    const pdf = await gradedPdfOf(ctx, staffOf(req), id(req));
+    const pdf = await gradedPdfOf(ctx, staffOf(req), id(req), parse(GradedPdfQuery, req.query).version);
     res.attachment(pdf.name);
     await sendStoredFile(ctx, res, pdf.path);
   });

@@ -20,6 +20,8 @@ export const DispatchInput = z.object({
 
 export const CopyListQuery = z.object({ mine: z.enum(["0", "1"]).default("0").transform((v) => v === "1") });
 
+export const GradedPdfQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
+
 export const ReassignInput = z.object({ userId: z.uuid() });
 
 /** Page-relative coordinates: annotations render the same at any zoom and in the PDF. */

@@ -121,7 +121,7 @@ describe("copy history", () => {
   const event = (over: Partial<CopyHistoryEvent>): CopyHistoryEvent => ({ type: "locked", at: "2026-12-03T13:05:00Z", actor: "Paul Langevin", fromStatus: "READY", toStatus: "LOCKED", data: null, ...over });
 
   it("names each action, who did it, and the status it moved to", () => {
-    const rows = historyRows([
+    const rows = historyRows("c1", [
       event({}),
       event({ type: "draft_saved", fromStatus: "LOCKED", data: { version: 3 } }),
       event({ type: "failed", actor: null, fromStatus: "FINALIZING", toStatus: "FAILED", data: { version: 3, reason: "Page illisible" } }),
@@ -134,6 +134,11 @@ describe("copy history", () => {
       ["something_new", "Paul Langevin", "", ""],
     ]);
     expect(new Set(rows.map((r) => r.key)).size).toBe(4);
+  });
+
+  it("links each graded event to the PDF it produced", () => {
+    const rows = historyRows("c1", [event({ type: "graded", actor: null, fromStatus: "FINALIZING", toStatus: "GRADED", data: { version: 4, sha256: "ab" } }), event({})]);
+    expect(rows.map((r) => r.pdfUrl)).toEqual(["/api/copies/c1/graded.pdf?version=4", null]);
   });
 
   it("reads a take-over in a lock's data", () => {

@@ -13,6 +13,8 @@ export interface HistoryRow {
   /** "Prête → En correction", or empty when the status did not change. */
   transition: string;
   detail: string;
+  /** A graded event: its PDF, kept even after the copy was reopened or graded again. */
+  pdfUrl: string | null;
 }
 
 const field = (data: unknown, name: string): unknown => (typeof data === "object" && data !== null ? (data as Record<string, unknown>)[name] : undefined);
@@ -28,7 +30,13 @@ export function eventDetail(event: Pick<CopyHistoryEvent, "data">): string {
   return typeof version === "number" ? t("gradingAdmin.history.version", { version }) : "";
 }
 
-export function historyRows(events: readonly CopyHistoryEvent[]): HistoryRow[] {
+/** The PDF a "graded" event produced, by the draft version it was drawn from. */
+function gradedPdfUrl(copyId: string, event: Pick<CopyHistoryEvent, "type" | "data">): string | null {
+  const version = field(event.data, "version");
+  return event.type === "graded" && typeof version === "number" ? `/api/copies/${encodeURIComponent(copyId)}/graded.pdf?version=${version}` : null;
+}
+
+export function historyRows(copyId: string, events: readonly CopyHistoryEvent[]): HistoryRow[] {
   return events.map((e, index) => {
     const key = `gradingAdmin.history.types.${e.type}`;
     return {
@@ -38,6 +46,7 @@ export function historyRows(events: readonly CopyHistoryEvent[]): HistoryRow[] {
       actor: e.actor ?? t("gradingAdmin.history.system"),
       transition: e.fromStatus && e.toStatus && e.fromStatus !== e.toStatus ? `${statusName(e.fromStatus)} → ${statusName(e.toStatus)}` : "",
       detail: eventDetail(e),
+      pdfUrl: gradedPdfUrl(copyId, e),
     };
   });
 }
