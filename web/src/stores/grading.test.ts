@@ -202,6 +202,18 @@ describe("grading store", () => {
     expect(idb.has("korrigo.draft.c1")).toBe(false);
   });
 
+  it("keeps a burst of edits in the browser once, shortly after the last, not in the input handler", async () => {
+    const { grading } = await opened();
+    echoSaves().mockRejectedValue(apiError(0, NETWORK_ERROR));
+    grading.setScore("q1", 1);
+    grading.setScore("q1", 2);
+    await vi.advanceTimersByTimeAsync(100);
+    grading.setScore("q2", 5);
+    expect(idb.has("korrigo.draft.c1")).toBe(false);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(idb.get("korrigo.draft.c1")).toMatchObject({ content: { scores: { q1: 2, q2: 5 } } });
+  });
+
   it("restores edits kept in this browser on opening the copy, and saves them from the version they started on", async () => {
     idb.set("korrigo.draft.c1", { copyId: "c1", baseVersion: 3, base: emptyContent(), content: { ...emptyContent(), scores: { q1: 4 } }, keptAt: 1 });
     const save = echoSaves();

@@ -148,7 +148,11 @@ export const useGradingStore = defineStore("grading", () => {
     commentsError: library.commentsError,
     open,
     close,
-    releaseOnExit: copyLock.releaseOnExit,
+    /** The page goes away: the edits still waiting to be kept are written, the lock released. */
+    releaseOnExit: () => {
+      kept.flushNow();
+      copyLock.releaseOnExit();
+    },
     acquire: copyLock.acquire,
     readOnly: copyLock.readOnly,
     setAnnotations: draft.setAnnotations,

@@ -7,6 +7,13 @@ import type { Draft } from "./draft";
 
 export type KeptEdits = ReturnType<typeof useKeptEdits>;
 
+/**
+ * Edits are written to IndexedDB this long after the last one, not in the input handler: a
+ * write copies the whole draft (tens of ms with hundreds of annotations), which would stall
+ * the frame in which a stroke ends (bench:editor). Still well before the autosave (1–2 s).
+ */
+export const KEEP_DELAY_MS = 300;
+
 export function useKeptEdits(copyId: Readonly<Ref<string | null>>, draft: Draft) {
   const pending = new PendingDrafts();
   /** Unsaved edits from this browser were put back on opening the copy. */
@@ -14,14 +21,29 @@ export function useKeptEdits(copyId: Readonly<Ref<string | null>>, draft: Draft)
   /** This browser keeps unsaved edits of the copy that could not be put back (no lock). */
   const keptLocally = ref(false);
 
+  let scheduled: ReturnType<typeof setTimeout> | undefined;
+
+  /** Writes the edits as they are when it runs: later edits within the delay share one write. */
   function keep(): void {
+    scheduled ??= setTimeout(flush, KEEP_DELAY_MS);
+  }
+
+  function flush(): void {
+    scheduled = undefined;
     const id = copyId.value;
     const base = draft.saved.value;
     if (!id || !base) return;
     void pending.keep({ copyId: id, baseVersion: base.version, base: contentOf(base), content: draft.content.value, keptAt: Date.now() });
   }
 
+  function cancel(): void {
+    clearTimeout(scheduled);
+    scheduled = undefined;
+  }
+
+  /** The server has everything: nothing to keep (a write still waiting would keep stale edits). */
   function forget(id: string): void {
+    cancel();
     void pending.forget(id);
   }
 
@@ -42,9 +64,18 @@ export function useKeptEdits(copyId: Readonly<Ref<string | null>>, draft: Draft)
     if (server && copyId.value === id) keptLocally.value = toRestore(await pending.read(id), server) !== null;
   }
 
+  /** Writes at once what waits to be written (the copy is closed or the page goes away). */
+  function flushNow(): void {
+    if (scheduled) {
+      cancel();
+      flush();
+    }
+  }
+
   function reset(): void {
+    flushNow();
     restored.value = keptLocally.value = false;
   }
 
-  return { restored, keptLocally, keep, forget, restore, check, reset };
+  return { restored, keptLocally, keep, flushNow, forget, restore, check, reset };
 }
