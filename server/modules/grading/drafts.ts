@@ -1,13 +1,14 @@
 // A teacher's annotations and scores for a copy, saved every couple of seconds by the editor.
 // Each save is a new version; a save must name the version it started from (If-Match) and
 // hold the copy's lock, so two tabs or a lost lock never overwrite anyone's work silently.
+import { randomUUID } from "node:crypto";
 import type { AppContext } from "../../lib/context.js";
 import type { Prisma } from "../../lib/db.js";
 import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import type { DraftInput } from "./schemas.js";
 import { gradableExam } from "./copies.js";
-import { contentOf, withRubricScores, type DraftContent, type ScoredQuestion, type Scores } from "./scoring.js";
+import { contentOf, withRubricScores, type DraftContent, type RubricPoints, type ScoredQuestion, type Scores } from "./scoring.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -25,7 +26,21 @@ export function toDraftDto(copyId: string, draft: { version: number; content: un
   return { copyId, version: draft?.version ?? 0, ...contentOf(draft?.content), scores: (draft?.scores ?? {}) as Scores, savedAt: draft?.createdAt.toISOString() ?? null };
 }
 
-export const latestDraft = (db: Tx | AppContext["db"], copyId: string) => db.draft.findFirst({ where: { copyId }, orderBy: { version: "desc" } });
+interface DraftRow {
+  version: number;
+  content: unknown;
+  scores: unknown;
+  createdAt: Date;
+}
+
+// Drafts are read and written with SQL of our own: Prisma 6's query compiler spends tens of
+// milliseconds of CPU on a draft's JSON (measured: 54 ms for a 40 kB insert, 4.5 ms raw),
+// and autosave is the hottest path of an exam week.
+
+export async function latestDraft(db: Tx | AppContext["db"], copyId: string): Promise<DraftRow | null> {
+  const rows = await db.$queryRaw<DraftRow[]>`SELECT "version", "content", "scores", "createdAt" FROM "Draft" WHERE "copyId" = ${copyId}::uuid ORDER BY "version" DESC LIMIT 1`;
+  return rows[0] ?? null;
+}
 
 /** A copy's draft is for the exam's graders (to work) and the school's admins (to follow). */
 export async function getDraft(ctx: AppContext, actor: StaffPrincipal, copyId: string): Promise<DraftDto> {
@@ -38,7 +53,8 @@ export async function getDraft(ctx: AppContext, actor: StaffPrincipal, copyId: s
 /** Rubric items applied must be live items of their question; overrides name questions of the exam. */
 async function checkRubric(tx: Tx, examId: string, questions: ReadonlyMap<string, ScoredQuestion>, content: DraftContent) {
   const ids = Object.values(content.rubric).flat();
-  const items = new Map((await tx.rubricItem.findMany({ where: { examId, id: { in: ids } } })).map((item) => [item.id, item]));
+  const found = ids.length === 0 ? [] : await tx.$queryRaw<RubricPoints[]>`SELECT "id", "questionId", "points" FROM "RubricItem" WHERE "examId" = ${examId}::uuid AND "id" = ANY(${ids}::uuid[])`;
+  const items = new Map(found.map((item) => [item.id, item]));
   for (const [questionId, applied] of Object.entries(content.rubric)) {
     if (!questions.has(questionId)) throw new InvalidError("Un commentaire barémé porte sur une question qui n'est pas dans le barème de cet examen.");
     if (applied.some((id) => items.get(id)?.questionId !== questionId)) throw new InvalidError("Un commentaire barémé appliqué n'existe pas (ou plus) pour cette question.");
@@ -62,11 +78,22 @@ function checkScores(questions: ReadonlyMap<string, ScoredQuestion>, scores: Sco
 
 /** The scores the draft stands for: rubric-driven questions recomputed, all of them checked. */
 export async function scoresOf(tx: Tx, examId: string, content: DraftContent, scores: Scores): Promise<Scores> {
-  const questions = new Map((await tx.question.findMany({ where: { examId } })).map((q) => [q.id, q]));
+  const rows = await tx.$queryRaw<ScoredQuestion[]>`SELECT "id", "label", "maxPoints", "step", "rubricMode"::text AS "rubricMode" FROM "Question" WHERE "examId" = ${examId}::uuid`;
+  const questions = new Map(rows.map((q) => [q.id, q]));
   const items = await checkRubric(tx, examId, questions, content);
   const derived = withRubricScores([...questions.values()], items, content, scores);
   checkScores(questions, derived);
   return derived;
+}
+
+interface CopyForWrite {
+  id: string;
+  schoolId: string;
+  examId: string;
+  status: string;
+  lockUserId: string | null;
+  lockToken: string | null;
+  version: number | null;
 }
 
 /**
@@ -74,36 +101,51 @@ export async function scoresOf(tx: Tx, examId: string, content: DraftContent, sc
  * this lock token, and its latest draft still the one the caller's edits started from.
  */
 export async function copyForWrite(tx: Tx, actor: StaffPrincipal, copyId: string, lockToken: string, baseVersion: number) {
-  await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
-  const copy = await tx.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, include: { lock: true } });
+  const [copy] = await tx.$queryRaw<CopyForWrite[]>`
+    SELECT c."id", c."schoolId", c."examId", c."status"::text AS "status", l."userId" AS "lockUserId", l."token" AS "lockToken",
+           (SELECT max(d."version") FROM "Draft" d WHERE d."copyId" = c."id") AS "version"
+    FROM "Copy" c LEFT JOIN "CopyLock" l ON l."copyId" = c."id"
+    WHERE c."id" = ${copyId}::uuid AND c."schoolId" = ${actor.schoolId}::uuid
+    FOR UPDATE OF c`;
   if (!copy) throw new NotFoundError("Copie introuvable.");
-  const lock = copy.lock;
-  if (copy.status !== "LOCKED" || !lock || lock.userId !== actor.id || lock.token !== lockToken) {
+  if (copy.status !== "LOCKED" || copy.lockUserId !== actor.id || copy.lockToken !== lockToken) {
     throw new ConflictError("Vous ne tenez plus le verrou de cette copie : vos modifications sont gardées dans le navigateur ; rouvrez la copie pour les enregistrer.", "LOCK_REQUIRED");
   }
-  const current = await latestDraft(tx, copyId);
-  if ((current?.version ?? 0) !== baseVersion) {
-    throw new PreconditionFailedError("La copie a été modifiée ailleurs depuis votre dernière sauvegarde.", "STALE_VERSION", toDraftDto(copyId, current));
+  if ((copy.version ?? 0) !== baseVersion) {
+    throw new PreconditionFailedError("La copie a été modifiée ailleurs depuis votre dernière sauvegarde.", "STALE_VERSION", toDraftDto(copyId, await latestDraft(tx, copyId)));
   }
-  return { copy, current };
+  return copy;
 }
 
-/** A new version of the draft (older ones beyond the last KEPT_VERSIONS are dropped). */
-export async function addDraftVersion(tx: Tx, copyId: string, authorId: string, version: number, content: DraftContent, scores: Scores) {
-  const saved = await tx.draft.create({ data: { copyId, version, authorId, content: content as unknown as Prisma.InputJsonObject, scores: scores as Prisma.InputJsonObject } });
-  await tx.draft.deleteMany({ where: { copyId, version: { lte: version - KEPT_VERSIONS } } });
-  return saved;
+/**
+ * A new version of the draft, older ones beyond the last KEPT_VERSIONS dropped, and its grading
+ * event, in one statement.
+ */
+export async function addDraftVersion(tx: Tx, copy: { id: string; schoolId: string; status: string }, authorId: string, version: number, content: DraftContent, scores: Scores, event: { type: string; toStatus?: string; data?: object }): Promise<DraftRow> {
+  const data = JSON.stringify({ version, ...event.data });
+  const [saved] = await tx.$queryRaw<DraftRow[]>`
+    WITH saved AS (
+      INSERT INTO "Draft" ("id", "copyId", "version", "content", "scores", "authorId")
+      VALUES (${randomUUID()}::uuid, ${copy.id}::uuid, ${version}, ${JSON.stringify(content)}::jsonb, ${JSON.stringify(scores)}::jsonb, ${authorId}::uuid)
+      RETURNING "version", "content", "scores", "createdAt"
+    ), pruned AS (
+      DELETE FROM "Draft" WHERE "copyId" = ${copy.id}::uuid AND "version" <= ${version - KEPT_VERSIONS}
+    ), logged AS (
+      INSERT INTO "GradingEvent" ("schoolId", "copyId", "actorId", "type", "fromStatus", "toStatus", "data")
+      VALUES (${copy.schoolId}::uuid, ${copy.id}::uuid, ${authorId}::uuid, ${event.type}, ${copy.status}::"CopyStatus", ${event.toStatus ?? copy.status}::"CopyStatus", ${data}::jsonb)
+    )
+    SELECT * FROM saved`;
+  return saved!;
 }
 
 export async function saveDraft(ctx: AppContext, actor: StaffPrincipal, copyId: string, baseVersion: number, input: DraftInput): Promise<DraftDto> {
   return ctx.db.$transaction(async (tx) => {
-    const { copy } = await copyForWrite(tx, actor, copyId, input.lockToken, baseVersion);
+    const copy = await copyForWrite(tx, actor, copyId, input.lockToken, baseVersion);
     const content: DraftContent = { annotations: input.annotations, comment: input.comment, rubric: input.rubric, overrides: input.overrides };
-    const version = baseVersion + 1;
-    const saved = await addDraftVersion(tx, copyId, actor.id, version, content, await scoresOf(tx, copy.examId, content, input.scores));
-    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "draft_saved", fromStatus: "LOCKED", toStatus: "LOCKED", data: { version } } });
+    const scores = await scoresOf(tx, copy.examId, content, input.scores);
+    const saved = await addDraftVersion(tx, copy, actor.id, baseVersion + 1, content, scores, { type: "draft_saved" });
     // Saving is activity: the lock lives on without waiting for the next heartbeat.
-    await tx.copyLock.update({ where: { copyId }, data: { expiresAt: new Date(Date.now() + ctx.config.LOCK_TTL_MINUTES * 60_000) } });
+    await tx.$executeRaw`UPDATE "CopyLock" SET "expiresAt" = ${new Date(Date.now() + ctx.config.LOCK_TTL_MINUTES * 60_000)} WHERE "copyId" = ${copyId}::uuid`;
     return toDraftDto(copyId, saved);
   });
 }

@@ -30,8 +30,8 @@ export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyI
     const already = await tx.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { status: true, finalVersion: true } });
     // The same request again (a double click, a retried request): one PDF, one event.
     if (already && ["FINALIZING", "GRADED"].includes(already.status) && already.finalVersion === input.version) return false;
-    const { copy, current } = await copyForWrite(tx, actor, copyId, input.lockToken, input.version);
-    await checkComplete(tx, copy.examId, (current?.scores ?? {}) as Record<string, number | null>);
+    const copy = await copyForWrite(tx, actor, copyId, input.lockToken, input.version);
+    await checkComplete(tx, copy.examId, ((await latestDraft(tx, copyId))?.scores ?? {}) as Record<string, number | null>);
     await tx.copyLock.delete({ where: { copyId } });
     await tx.copy.update({ where: { id: copyId }, data: { status: "FINALIZING", finalVersion: input.version, failureReason: null } });
     await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "finalize_requested", fromStatus: "LOCKED", toStatus: "FINALIZING", data: { version: input.version } } });

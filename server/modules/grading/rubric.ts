@@ -118,9 +118,7 @@ async function rescore(tx: Tx, actor: StaffPrincipal, examId: string, itemIds: s
     const changed = !sameScores(before, after);
     if (!changed && !(graded && wordingChanged)) continue;
     const version = draft.version + 1;
-    await addDraftVersion(tx, copyId, actor.id, version, content, after);
-    const toStatus = graded ? "FINALIZING" : copy.status;
-    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "rescored", fromStatus: copy.status, toStatus, data: { ...cause, version, before, after } as Prisma.InputJsonObject } });
+    await addDraftVersion(tx, copy, actor.id, version, content, after, { type: "rescored", toStatus: graded ? "FINALIZING" : copy.status, data: { ...cause, before, after } });
     if (changed) result.copies += 1;
     if (graded) {
       await tx.copy.update({ where: { id: copyId }, data: { status: "FINALIZING", finalVersion: version } });

@@ -31,6 +31,7 @@ export interface ScoredQuestion {
 }
 
 export interface RubricPoints {
+  id: string;
   questionId: string;
   points: Prisma.Decimal;
 }
