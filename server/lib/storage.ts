@@ -19,6 +19,11 @@ async function withParent(dir: string, write: () => Promise<void>): Promise<void
   }
 }
 
+/** A scan page's file in a split folder (qpdf's naming: from 1, zero-padded to the page count's width). */
+export function splitPageName(scanPageIndex: number, pageCount: number): string {
+  return `page-${String(scanPageIndex + 1).padStart(String(pageCount).length, "0")}.pdf`;
+}
+
 export class Storage {
   readonly root: string;
 
@@ -56,6 +61,14 @@ export class Storage {
     return path.join("graded", schoolId, `${copyId}-v${version}.pdf`);
   }
 
+  /**
+   * Where a converted batch's single-page PDFs are kept (the split's output, moved there when the
+   * batch is DONE): the graded PDFs copy their pages from them instead of cutting the batch again.
+   */
+  sourcePagesDir(schoolId: string, batchId: string): string {
+    return path.join("sources", schoolId, batchId);
+  }
+
   /** Where a batch's single-page PDFs are split to while it is being processed. */
   workDir(batchId: string): string {
     return path.join("work", batchId);
@@ -82,6 +95,13 @@ export class Storage {
   async moveInto(tmpAbsolute: string, relative: string): Promise<void> {
     const target = this.abs(relative);
     await withParent(path.dirname(target), () => rename(tmpAbsolute, target));
+  }
+
+  /** Moves a folder to its final place (same file system: an atomic rename), replacing one there. */
+  async moveDir(fromRelative: string, toRelative: string): Promise<void> {
+    const target = this.abs(toRelative);
+    await rm(target, { recursive: true, force: true });
+    await withParent(path.dirname(target), () => rename(this.abs(fromRelative), target));
   }
 
   async remove(relative: string): Promise<void> {

@@ -3,6 +3,8 @@
 // ingestion and identification would have written. For grading tests and the grading bench.
 import { createHash, randomUUID } from "node:crypto";
 import type { AppContext } from "../lib/context.js";
+import path from "node:path";
+import { run } from "../lib/exec.js";
 import { Storage } from "../lib/storage.js";
 import { createStudent } from "./harness.js";
 import { makeA3Batch, makeA4Batch } from "./scan-factory.js";
@@ -23,6 +25,10 @@ export async function makeGradableCopies(ctx: AppContext, opts: { schoolId: stri
   const batchId = randomUUID();
   const storagePath = storage.scanPath(schoolId, batchId);
   await storage.writeAtomic(storagePath, pdf, "copy-factory");
+  // The split pages a converted batch keeps (graded PDFs copy their pages from them).
+  const sources = await storage.ensureDir(storage.sourcePagesDir(schoolId, batchId));
+  const split = await run("qpdf", ["--split-pages", storage.abs(storagePath), path.join(sources, "page.pdf")], 60_000);
+  if (split.code !== 0) throw new Error(`qpdf --split-pages failed: ${split.stderr}`);
   const sha256 = createHash("sha256").update(pdf).digest("hex");
   const scanPages = a3 ? copies * 2 : copies * perCopy;
   await ctx.db.scanBatch.create({ data: { id: batchId, schoolId, examId, status: "DONE", originalName: "lot.pdf", storagePath, sha256, sizeBytes: pdf.byteLength, layout: opts.layout, pageCount: scanPages, uploadedById: opts.uploadedById } });

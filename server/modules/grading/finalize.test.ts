@@ -164,13 +164,17 @@ describe("finalize", () => {
     expect(history.body.events.at(-1)).toMatchObject({ type: "reopened", fromStatus: "GRADED", toStatus: "READY" });
     await alice.agent.get(`/api/copies/${copyId}/graded.pdf`).expect(404);
 
-    // Graded again after a change: a second PDF, the first still there.
+    // Graded again after a change: a second PDF, the first still there. This time the batch's
+    // split pages are gone: the pages are cut out of the batch file again.
+    await rm(path.join(dataDir, "sources"), { recursive: true, force: true });
     const token = (await post(alice, `/api/copies/${copyId}/lock`).expect(200)).body.lock.token as string;
     const draft = (await alice.agent.get(`/api/copies/${copyId}/draft`).expect(200)).body.draft;
     const saved = await save(alice, copyId, draft.version, { ...draft, lockToken: token, scores: { ...draft.scores, [questions[2]!.id]: 9 } }).expect(200);
     await post(alice, `/api/copies/${copyId}/finalize`, { lockToken: token, version: saved.body.draft.version }).expect(202);
     const regraded = await untilSettled(copyId);
     expect(regraded.totalScore?.toNumber()).toBe(12.5);
+    const { stdout: pages } = await exec("qpdf", ["--show-npages", path.join(dataDir, regraded.gradedPdfPath!)]);
+    expect(Number(pages.trim())).toBe(5);
     const kept = await env.ctx.db.gradedPdf.findMany({ where: { copyId }, orderBy: { draftVersion: "asc" } });
     expect(kept.map((p) => p.totalScore.toNumber())).toEqual([11.5, 12.5]);
     const earlier = await admin.agent.get(`/api/copies/${copyId}/graded.pdf?version=${kept[0]!.draftVersion}`).buffer(true).expect(200);

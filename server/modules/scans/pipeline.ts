@@ -9,7 +9,7 @@ import type { AppContext } from "../../lib/context.js";
 import { run } from "../../lib/exec.js";
 import { jobId } from "../../lib/jobs.js";
 import { liveWorkers } from "../../lib/heartbeat.js";
-import { Storage, type PageHalf } from "../../lib/storage.js";
+import { splitPageName, Storage, type PageHalf } from "../../lib/storage.js";
 import { layoutMismatch, planBooklets, type SourceFile } from "./layout.js";
 import { inspectPage, ScanPageError } from "./pdf/page-images.js";
 import type { ScanPagePool } from "./pdf/pool.js";
@@ -22,9 +22,9 @@ export interface PipelineEnv {
 
 const tmpOwner = (workerId: string) => `worker-${workerId}`;
 
-/** Where scan page `scanPageIndex` of a batch is split to (qpdf's naming: zero-padded to the page count's width). */
+/** Where scan page `scanPageIndex` of a batch is split to. */
 function splitPageFile(workDir: string, scanPageIndex: number, pageCount: number): string {
-  return path.join(workDir, `page-${String(scanPageIndex + 1).padStart(String(pageCount).length, "0")}.pdf`);
+  return path.join(workDir, splitPageName(scanPageIndex, pageCount));
 }
 
 // The batch is split a run of pages at a time and each run's renders are enqueued at once, so
@@ -229,7 +229,9 @@ async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
   });
   if (settled.count === 1 && failed === 0) {
     const storage = new Storage(ctx.config.DATA_DIR);
-    await storage.remove(storage.workDir(batchId));
+    const { schoolId } = await ctx.db.scanBatch.findUniqueOrThrow({ where: { id: batchId }, select: { schoolId: true } });
+    // The split pages are kept: graded PDFs copy their pages from them.
+    if (existsSync(storage.abs(storage.workDir(batchId)))) await storage.moveDir(storage.workDir(batchId), storage.sourcePagesDir(schoolId, batchId));
     // Should Redis fail here, the worker's recovery sweep starts the identification.
     await ctx.queues.ensure("batch.identify", { batchId }, jobId.identifyBatch(batchId));
   }

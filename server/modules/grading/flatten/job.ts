@@ -2,13 +2,14 @@
 // the FlattenPool), stores the graded PDF with its sha256 and marks the copy GRADED, in one
 // transaction that checks the copy still waits for this very version. Safe to run twice: a
 // version already rendered is reused; a copy no longer waiting for it is left alone.
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Job } from "bullmq";
 import type { AppContext } from "../../../lib/context.js";
 import type { Prisma } from "../../../lib/db.js";
 import { run } from "../../../lib/exec.js";
-import { Storage } from "../../../lib/storage.js";
+import { splitPageName, Storage } from "../../../lib/storage.js";
 import { copyPages } from "../copies.js";
 import { contentOf, totalOf, type Scores } from "../scoring.js";
 import { FlattenError, type FlattenPool, type FlattenTask, type SourceFile } from "./pool.js";
@@ -48,24 +49,26 @@ async function render(env: FlattenEnv, copyId: string, version: number): Promise
   const storage = new Storage(ctx.config.DATA_DIR);
   const tmpOwner = `worker-${env.workerId}`;
   const task = await taskFor(ctx, storage, copyId, version, tmpOwner);
+  if (task.sources.every((s) => s.file)) return rendered(task, await env.flatten.render(task));
   const workDir = await mkdtemp(path.join(await storage.ensureDir(storage.tmpDir(tmpOwner)), "flatten-"));
   try {
     task.sources = await extractSources(storage, workDir, task.sources);
-    const written = await env.flatten.render(task);
-    return { storagePath: task.target, ...written, totalScore: totalOf(task.input.scores) };
+    return rendered(task, await env.flatten.render(task));
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
+const rendered = (task: FlattenTask, written: { sha256: string; sizeBytes: number }): Rendered => ({ storagePath: task.target, ...written, totalScore: totalOf(task.input.scores) });
+
 /** Everything the thread needs, read from the database: pages, draft, marking scheme, names. */
 async function taskFor(ctx: AppContext, storage: Storage, copyId: string, version: number, tmpOwner: string): Promise<FlattenTask> {
   const copy = await ctx.db.copy.findUniqueOrThrow({ where: { id: copyId }, include: { exam: { include: { questions: { orderBy: { position: "asc" } } } }, student: true } });
-  const draft = await ctx.db.draft.findUnique({ where: { copyId_version: { copyId, version } } });
+  const [draft] = await ctx.db.$queryRaw<{ content: unknown; scores: unknown; authorId: string }[]>`SELECT "content", "scores", "authorId" FROM "Draft" WHERE "copyId" = ${copyId}::uuid AND "version" = ${version}`;
   if (!draft) throw new FlattenError("La version de la correction à finaliser n'existe plus : rouvrez la copie et finalisez-la de nouveau.");
   const pages = await copyPages(ctx.db, copyId);
   if (pages.length === 0) throw new FlattenError("Cette copie n'a plus aucune page : vérifiez-la au bureau d'identification.");
-  const batches = new Map((await ctx.db.scanBatch.findMany({ where: { id: { in: [...new Set(pages.map((p) => p.batchId))] } }, select: { id: true, storagePath: true } })).map((b) => [b.id, b.storagePath]));
+  const batches = new Map((await ctx.db.scanBatch.findMany({ where: { id: { in: [...new Set(pages.map((p) => p.batchId))] } }, select: { id: true, schoolId: true, storagePath: true, pageCount: true } })).map((b) => [b.id, b]));
   const content = contentOf(draft.content);
   const scores = draft.scores as Scores;
   const items = await ctx.db.rubricItem.findMany({ where: { examId: copy.examId } });
@@ -77,7 +80,12 @@ async function taskFor(ctx: AppContext, storage: Storage, copyId: string, versio
     dataDir: ctx.config.DATA_DIR,
     tmpOwner,
     target: storage.gradedPdfPath(copy.schoolId, copyId, version),
-    sources: pages.map((p) => ({ batchPath: batches.get(p.batchId)!, scanPageIndex: p.scanPageIndex, file: "", pageIndex: 0 })),
+    sources: pages.map((p) => {
+      const batch = batches.get(p.batchId)!;
+      // The split page kept when the batch was converted; else cut again from the batch (below).
+      const kept = path.join(storage.sourcePagesDir(batch.schoolId, batch.id), splitPageName(p.scanPageIndex, batch.pageCount));
+      return { batchPath: batch.storagePath, scanPageIndex: p.scanPageIndex, file: existsSync(storage.abs(kept)) ? kept : "", pageIndex: 0 };
+    }),
     pages: pages.map((p) => ({ half: p.half, rotation: p.rotation as 0 | 90 | 180 | 270 })),
     input: {
       annotations: content.annotations,
@@ -106,12 +114,12 @@ async function finalizer(ctx: AppContext, copyId: string, authorId: string): Pro
 }
 
 /**
- * Cuts the copy's scan pages out of their batch files with qpdf (one call per batch; pages are
- * copied as they are), so that the thread loads a few pages, not a whole batch.
+ * Pages whose split file is gone are cut out of their batch files with qpdf (one call per batch;
+ * pages are copied as they are), so that the thread loads a few pages, not a whole batch.
  */
 async function extractSources(storage: Storage, workDir: string, sources: SourceFile[]): Promise<SourceFile[]> {
   const byBatch = new Map<string, number[]>();
-  for (const s of sources) byBatch.set(s.batchPath, [...new Set([...(byBatch.get(s.batchPath) ?? []), s.scanPageIndex])].sort((a, b) => a - b));
+  for (const s of sources) if (!s.file) byBatch.set(s.batchPath, [...new Set([...(byBatch.get(s.batchPath) ?? []), s.scanPageIndex])].sort((a, b) => a - b));
   const files = new Map<string, string>();
   let n = 0;
   for (const [batchPath, indexes] of byBatch) {
@@ -120,7 +128,7 @@ async function extractSources(storage: Storage, workDir: string, sources: Source
     if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract the copy's pages (${result.code}): ${result.stderr.slice(0, 300)}`);
     files.set(batchPath, path.relative(storage.root, file));
   }
-  return sources.map((s) => ({ ...s, file: files.get(s.batchPath)!, pageIndex: byBatch.get(s.batchPath)!.indexOf(s.scanPageIndex) }));
+  return sources.map((s) => (s.file ? s : { ...s, file: files.get(s.batchPath)!, pageIndex: byBatch.get(s.batchPath)!.indexOf(s.scanPageIndex) }));
 }
 
 async function markGraded(ctx: AppContext, copyId: string, version: number, pdf: Rendered): Promise<boolean> {
