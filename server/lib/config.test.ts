@@ -22,7 +22,7 @@ function problems(env: Record<string, string>): string[] {
 describe("configuration", () => {
   it("gives development safe local defaults", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ NODE_ENV: "development", PORT: 8080, COOKIE_SECURE: false, production: false });
+    expect(config).toMatchObject({ NODE_ENV: "development", PORT: 8080, COOKIE_SECURE: false, production: false, WORKER_NICE: 10 });
     expect(config.SESSION_SECRET.length).toBeGreaterThanOrEqual(32);
   });
 
@@ -42,6 +42,7 @@ describe("configuration", () => {
 
   it("reports malformed values", () => {
     expect(problems({ PORT: "eighty" })).toEqual([expect.stringContaining("PORT")]);
+    expect(problems({ WORKER_NICE: "20" })).toEqual([expect.stringContaining("WORKER_NICE")]);
   });
 
   it("makes the API process refuse to start in production with a short SESSION_SECRET", () => {

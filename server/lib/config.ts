@@ -42,6 +42,11 @@ const schema = z.object({
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   /** Scan pages converted at the same time, each on its own thread: one per core by default. */
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(availableParallelism()),
+  /**
+   * The worker process's nice value: the API (a teacher's autosave, the desk) keeps the CPU
+   * first while the worker converts scans or draws graded PDFs in the background.
+   */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(5),
   /** How long a job's lock lives without renewal: a killed worker's jobs are retried after it. */
   WORKER_LOCK_SECONDS: z.coerce.number().int().positive().default(30),

@@ -69,13 +69,29 @@ export async function copyHistory(ctx: AppContext, actor: StaffPrincipal, copyId
   return events.map((e) => ({ type: e.type, at: e.createdAt.toISOString(), actor: e.actor?.displayName ?? null, fromStatus: e.fromStatus, toStatus: e.toStatus, data: e.data }));
 }
 
-/** A copy's pages as graders see them: its booklet's pages in order, without cover or discarded ones. */
-export function copyPages(db: AppContext["db"], copyId: string) {
-  return db.page.findMany({
-    where: { booklet: { copyId, status: { not: "MERGED" } }, discardedAt: null, coverToken: null, position: { gte: 1 } },
-    orderBy: { position: "asc" },
-    select: { id: true, position: true, width: true, height: true, rotation: true, batchId: true, scanPageIndex: true, half: true },
-  });
+export interface CopyPage {
+  id: string;
+  position: number;
+  width: number | null;
+  height: number | null;
+  rotation: number;
+  scanPageIndex: number;
+  half: "FULL" | "LEFT" | "RIGHT";
+  batch: { id: string; schoolId: string; storagePath: string; pageCount: number };
+}
+
+/**
+ * A copy's pages as graders see them: its booklet's pages in order, without cover or discarded
+ * ones, with their batch (SQL of our own: the worker asks for them for every graded PDF).
+ */
+export async function copyPages(db: AppContext["db"], copyId: string): Promise<CopyPage[]> {
+  const rows = await db.$queryRaw<(Omit<CopyPage, "batch"> & { batchId: string; batchSchoolId: string; storagePath: string; pageCount: number })[]>`
+    SELECT p."id", p."position", p."width", p."height", p."rotation", p."scanPageIndex", p."half"::text AS "half",
+           b."id" AS "batchId", b."schoolId" AS "batchSchoolId", b."storagePath", b."pageCount"
+    FROM "Page" p JOIN "Booklet" bk ON bk."id" = p."bookletId" JOIN "ScanBatch" b ON b."id" = p."batchId"
+    WHERE bk."copyId" = ${copyId}::uuid AND bk."status" <> 'MERGED' AND p."discardedAt" IS NULL AND p."coverToken" IS NULL AND p."position" >= 1
+    ORDER BY p."position"`;
+  return rows.map(({ batchId, batchSchoolId, storagePath, pageCount, ...page }) => ({ ...page, batch: { id: batchId, schoolId: batchSchoolId, storagePath, pageCount } }));
 }
 
 /** What the editor opens: the copy, its exam's marking scheme, its pages. */

@@ -2,6 +2,7 @@
 // the FlattenPool), stores the graded PDF with its sha256 and marks the copy GRADED, in one
 // transaction that checks the copy still waits for this very version. Safe to run twice: a
 // version already rendered is reused; a copy no longer waiting for it is left alone.
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -22,13 +23,28 @@ export interface FlattenEnv {
 
 const waiting = (copy: { status: string; finalVersion: number | null }, version: number) => copy.status === "FINALIZING" && copy.finalVersion === version;
 
+// Every graded PDF costs these few statements, written in SQL: through Prisma 6's query
+// compiler the same reads and writes cost more CPU than drawing the PDF (bench:grading).
+
+interface Waiting {
+  status: string;
+  finalVersion: number | null;
+  storagePath: string | null;
+  sha256: string | null;
+  sizeBytes: number | null;
+  totalScore: Prisma.Decimal | null;
+}
+
 export async function flattenCopy(env: FlattenEnv, copyId: string, version: number, job: Job): Promise<{ outcome: "graded" | "skipped" }> {
   const { ctx } = env;
-  const copy = await ctx.db.copy.findUnique({ where: { id: copyId } });
+  const [copy] = await ctx.db.$queryRaw<Waiting[]>`
+    SELECT c."status"::text AS "status", c."finalVersion", g."storagePath", g."sha256", g."sizeBytes", g."totalScore"
+    FROM "Copy" c LEFT JOIN "GradedPdf" g ON g."copyId" = c."id" AND g."draftVersion" = ${version}
+    WHERE c."id" = ${copyId}::uuid`;
   if (!copy || !waiting(copy, version)) return { outcome: "skipped" };
   try {
-    const rendered = (await ctx.db.gradedPdf.findUnique({ where: { copyId_draftVersion: { copyId, draftVersion: version } } })) ?? (await render(env, copyId, version));
-    return { outcome: (await markGraded(ctx, copyId, version, rendered)) ? "graded" : "skipped" };
+    const done = copy.storagePath ? ({ storagePath: copy.storagePath, sha256: copy.sha256!, sizeBytes: copy.sizeBytes!, totalScore: copy.totalScore! } as Rendered) : null;
+    return { outcome: (await markGraded(ctx, copyId, version, done ?? (await render(env, copyId, version)))) ? "graded" : "skipped" };
   } catch (error) {
     const permanent = error instanceof FlattenError;
     if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await markFailed(ctx, copyId, version, permanent ? error.message : "La génération du PDF corrigé a échoué plusieurs fois. Relancez-la ; si l'échec persiste, prévenez l'administrateur.");
@@ -61,56 +77,81 @@ async function render(env: FlattenEnv, copyId: string, version: number): Promise
 
 const rendered = (task: FlattenTask, written: { sha256: string; sizeBytes: number }): Rendered => ({ storagePath: task.target, ...written, totalScore: totalOf(task.input.scores) });
 
+interface CopyFacts {
+  schoolId: string;
+  examId: string;
+  anonymousCode: string;
+  firstName: string | null;
+  lastName: string | null;
+  title: string;
+  subject: string;
+  date: Date;
+  reportScale: Prisma.Decimal;
+  content: unknown;
+  scores: unknown;
+  /** Who asked to finalize, else who wrote the draft: the teacher named on the summary. */
+  teacher: string | null;
+}
+
+/** The copy, its exam and student, the draft version to draw, and its teacher, in one query. */
+async function copyFacts(ctx: AppContext, copyId: string, version: number): Promise<CopyFacts | undefined> {
+  const [facts] = await ctx.db.$queryRaw<CopyFacts[]>`
+    SELECT c."schoolId", c."examId", c."anonymousCode", s."firstName", s."lastName", e."title", e."subject", e."date", e."reportScale",
+           d."content", d."scores",
+           COALESCE((SELECT u."displayName" FROM "GradingEvent" ge JOIN "User" u ON u."id" = ge."actorId"
+                     WHERE ge."copyId" = c."id" AND ge."type" = 'finalize_requested' ORDER BY ge."id" DESC LIMIT 1), a."displayName") AS "teacher"
+    FROM "Copy" c JOIN "Exam" e ON e."id" = c."examId" LEFT JOIN "Student" s ON s."id" = c."studentId"
+    LEFT JOIN "Draft" d ON d."copyId" = c."id" AND d."version" = ${version} LEFT JOIN "User" a ON a."id" = d."authorId"
+    WHERE c."id" = ${copyId}::uuid`;
+  return facts;
+}
+
+type QuestionRow = { id: string; label: string; maxPoints: Prisma.Decimal; rubricMode: "ADD" | "SUBTRACT" };
+type ItemRow = { id: string; label: string; points: Prisma.Decimal; questionId: string };
+
 /** Everything the thread needs, read from the database: pages, draft, marking scheme, names. */
 async function taskFor(ctx: AppContext, storage: Storage, copyId: string, version: number, tmpOwner: string): Promise<FlattenTask> {
-  const copy = await ctx.db.copy.findUniqueOrThrow({ where: { id: copyId }, include: { exam: { include: { questions: { orderBy: { position: "asc" } } } }, student: true } });
-  const [draft] = await ctx.db.$queryRaw<{ content: unknown; scores: unknown; authorId: string }[]>`SELECT "content", "scores", "authorId" FROM "Draft" WHERE "copyId" = ${copyId}::uuid AND "version" = ${version}`;
-  if (!draft) throw new FlattenError("La version de la correction à finaliser n'existe plus : rouvrez la copie et finalisez-la de nouveau.");
+  const copy = await copyFacts(ctx, copyId, version);
+  if (!copy?.content) throw new FlattenError("La version de la correction à finaliser n'existe plus : rouvrez la copie et finalisez-la de nouveau.");
   const pages = await copyPages(ctx.db, copyId);
   if (pages.length === 0) throw new FlattenError("Cette copie n'a plus aucune page : vérifiez-la au bureau d'identification.");
-  const batches = new Map((await ctx.db.scanBatch.findMany({ where: { id: { in: [...new Set(pages.map((p) => p.batchId))] } }, select: { id: true, schoolId: true, storagePath: true, pageCount: true } })).map((b) => [b.id, b]));
-  const content = contentOf(draft.content);
-  const scores = draft.scores as Scores;
-  const items = await ctx.db.rubricItem.findMany({ where: { examId: copy.examId } });
-  const teacher = await finalizer(ctx, copyId, draft.authorId);
-  const { exam } = copy;
-  const maxTotal = exam.questions.reduce((sum, q) => sum + q.maxPoints.toNumber(), 0);
+  const content = contentOf(copy.content);
+  const scores = copy.scores as Scores;
+  const questions = await ctx.db.$queryRaw<QuestionRow[]>`SELECT "id", "label", "maxPoints", "rubricMode"::text AS "rubricMode" FROM "Question" WHERE "examId" = ${copy.examId}::uuid ORDER BY "position"`;
+  const usesRubric = Object.keys(content.rubric).length > 0 || content.annotations.some((a) => a.type === "rubric");
+  const items = usesRubric ? await ctx.db.$queryRaw<ItemRow[]>`SELECT "id", "label", "points", "questionId" FROM "RubricItem" WHERE "examId" = ${copy.examId}::uuid` : [];
+  const modes = new Map(questions.map((q) => [q.id, q.rubricMode]));
+  const maxTotal = questions.reduce((sum, q) => sum + q.maxPoints.toNumber(), 0);
   const total = totalOf(scores);
+  const reportScale = copy.reportScale.toNumber();
   return {
     dataDir: ctx.config.DATA_DIR,
     tmpOwner,
     target: storage.gradedPdfPath(copy.schoolId, copyId, version),
-    sources: pages.map((p) => {
-      const batch = batches.get(p.batchId)!;
+    sources: pages.map(({ batch, scanPageIndex }) => {
       // The split page kept when the batch was converted; else cut again from the batch (below).
-      const kept = path.join(storage.sourcePagesDir(batch.schoolId, batch.id), splitPageName(p.scanPageIndex, batch.pageCount));
-      return { batchPath: batch.storagePath, scanPageIndex: p.scanPageIndex, file: existsSync(storage.abs(kept)) ? kept : "", pageIndex: 0 };
+      const kept = path.join(storage.sourcePagesDir(batch.schoolId, batch.id), splitPageName(scanPageIndex, batch.pageCount));
+      return { batchPath: batch.storagePath, scanPageIndex, file: existsSync(storage.abs(kept)) ? kept : "", pageIndex: 0 };
     }),
     pages: pages.map((p) => ({ half: p.half, rotation: p.rotation as 0 | 90 | 180 | 270 })),
     input: {
       annotations: content.annotations,
-      questions: exam.questions.map((q) => ({ id: q.id, label: q.label, maxPoints: q.maxPoints.toNumber() })),
+      questions: questions.map((q) => ({ id: q.id, label: q.label, maxPoints: q.maxPoints.toNumber() })),
       scores,
-      rubricItems: Object.fromEntries(items.map((i) => [i.id, { label: i.label, points: i.points.toNumber(), mode: exam.questions.find((q) => q.id === i.questionId)?.rubricMode ?? "ADD", questionId: i.questionId }])),
+      rubricItems: Object.fromEntries(items.map((i) => [i.id, { label: i.label, points: i.points.toNumber(), mode: modes.get(i.questionId) ?? "ADD", questionId: i.questionId }])),
       applied: content.rubric,
       total,
       maxTotal,
-      scaled: maxTotal > 0 ? Math.round((total / maxTotal) * exam.reportScale.toNumber() * 100) / 100 : 0,
-      reportScale: exam.reportScale.toNumber(),
-      exam: { title: exam.title, subject: exam.subject, date: exam.date.toISOString().slice(0, 10) },
+      scaled: maxTotal > 0 ? Math.round((total / maxTotal) * reportScale * 100) / 100 : 0,
+      reportScale,
+      exam: { title: copy.title, subject: copy.subject, date: copy.date.toISOString().slice(0, 10) },
       anonymousCode: copy.anonymousCode,
-      studentName: copy.student ? `${copy.student.firstName} ${copy.student.lastName}` : null,
-      teacher,
+      studentName: copy.firstName !== null ? `${copy.firstName} ${copy.lastName}` : null,
+      teacher: copy.teacher ?? "",
       gradedAt: new Date().toISOString(),
       comment: content.comment,
     },
   };
-}
-
-/** The teacher named on the summary: who asked to finalize, else who wrote the draft. */
-async function finalizer(ctx: AppContext, copyId: string, authorId: string): Promise<string> {
-  const asked = await ctx.db.gradingEvent.findFirst({ where: { copyId, type: "finalize_requested" }, orderBy: { id: "desc" }, select: { actor: { select: { displayName: true } } } });
-  return asked?.actor?.displayName ?? (await ctx.db.user.findUnique({ where: { id: authorId }, select: { displayName: true } }))?.displayName ?? "";
 }
 
 /**
@@ -131,27 +172,37 @@ async function extractSources(storage: Storage, workDir: string, sources: Source
   return sources.map((s) => (s.file ? s : { ...s, file: files.get(s.batchPath)!, pageIndex: byBatch.get(s.batchPath)!.indexOf(s.scanPageIndex) }));
 }
 
+/** The copy, row-locked, if it still waits for this version's PDF. */
+async function stillWaiting(tx: Prisma.TransactionClient, copyId: string, version: number): Promise<{ schoolId: string } | null> {
+  const [copy] = await tx.$queryRaw<{ schoolId: string; status: string; finalVersion: number | null }[]>`
+    SELECT "schoolId", "status"::text AS "status", "finalVersion" FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+  return copy && waiting(copy, version) ? copy : null;
+}
+
 async function markGraded(ctx: AppContext, copyId: string, version: number, pdf: Rendered): Promise<boolean> {
   return ctx.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
-    const copy = await tx.copy.findUniqueOrThrow({ where: { id: copyId } });
-    if (!waiting(copy, version)) return false;
-    await tx.gradedPdf.upsert({
-      where: { copyId_draftVersion: { copyId, draftVersion: version } },
-      create: { schoolId: copy.schoolId, copyId, draftVersion: version, storagePath: pdf.storagePath, sha256: pdf.sha256, sizeBytes: pdf.sizeBytes, totalScore: pdf.totalScore },
-      update: {},
-    });
-    await tx.copy.update({ where: { id: copyId }, data: { status: "GRADED", gradedPdfPath: pdf.storagePath, totalScore: pdf.totalScore, finalizedAt: new Date(), failureReason: null } });
-    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, type: "graded", fromStatus: "FINALIZING", toStatus: "GRADED", data: { version, sha256: pdf.sha256 } } });
+    const copy = await stillWaiting(tx, copyId, version);
+    if (!copy) return false;
+    const total = pdf.totalScore.toString();
+    await tx.$executeRaw`
+      WITH kept AS (
+        INSERT INTO "GradedPdf" ("id", "schoolId", "copyId", "draftVersion", "storagePath", "sha256", "sizeBytes", "totalScore")
+        VALUES (${randomUUID()}::uuid, ${copy.schoolId}::uuid, ${copyId}::uuid, ${version}, ${pdf.storagePath}, ${pdf.sha256}, ${pdf.sizeBytes}, ${total}::numeric)
+        ON CONFLICT ("copyId", "draftVersion") DO NOTHING
+      ), graded AS (
+        UPDATE "Copy" SET "status" = 'GRADED', "gradedPdfPath" = ${pdf.storagePath}, "totalScore" = ${total}::numeric, "finalizedAt" = now(), "failureReason" = NULL, "updatedAt" = now()
+        WHERE "id" = ${copyId}::uuid
+      )
+      INSERT INTO "GradingEvent" ("schoolId", "copyId", "type", "fromStatus", "toStatus", "data")
+      VALUES (${copy.schoolId}::uuid, ${copyId}::uuid, 'graded', 'FINALIZING', 'GRADED', ${JSON.stringify({ version, sha256: pdf.sha256 })}::jsonb)`;
     return true;
   });
 }
 
 async function markFailed(ctx: AppContext, copyId: string, version: number, reason: string): Promise<void> {
   await ctx.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
-    const copy = await tx.copy.findUniqueOrThrow({ where: { id: copyId } });
-    if (!waiting(copy, version)) return;
+    const copy = await stillWaiting(tx, copyId, version);
+    if (!copy) return;
     await tx.copy.update({ where: { id: copyId }, data: { status: "FAILED", failureReason: reason } });
     await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, type: "failed", fromStatus: "FINALIZING", toStatus: "FAILED", data: { version, reason } } });
   });
