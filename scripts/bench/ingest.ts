@@ -3,30 +3,20 @@
 // per core over page ranges, in the same run. Also: the worker's peak RSS, the API's
 // liveness latency while a batch is processed, a 1,000-page batch and the API's RSS during
 // a ~450 MB upload. Figures go to stdout and bench/results/ingest.json.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { PDFDocument } from "pdf-lib";
-import { Redis } from "ioredis";
 import { makeA3Batch, makeA4Batch } from "../../server/test/scan-factory.js";
-import { dropDatabase, ensureDatabase, migrate, withDatabase } from "../../server/lib/database.js";
-import { createDb, createPool } from "../../server/lib/db.js";
-import { hashSecret } from "../../server/lib/auth/secrets.js";
 import { run } from "../../server/lib/exec.js";
+import { cpuByPid, cpuSince, median, out, pidsOf, round, rssKb, Sampler, sleep, startStack, type Stack } from "./stack.js";
 
 const { values: args } = parseArgs({ options: { students: { type: "string", default: "35" }, "big-pages": { type: "string", default: "1000" }, quick: { type: "boolean", default: false }, rounds: { type: "string", default: "3" }, profile: { type: "boolean", default: false } } });
 const STUDENTS = Number(args.students);
 const ROUNDS = Math.max(1, Number(args.rounds));
 const CORES = availableParallelism();
-const SERVER = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const PASSWORD = "bench password 1234567";
-const out = (line = "") => process.stdout.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `count` pages cycling through a small set of generated ones: realistic files, fast to make. */
 async function cycle(source: Uint8Array, count: number): Promise<Uint8Array> {
@@ -40,192 +30,10 @@ async function cycle(source: Uint8Array, count: number): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** CPU seconds (user + system) used so far by each of these processes, children excluded. */
-function cpuByPid(pids: number[]): Map<number, number> {
-  const seconds = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-      seconds.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // exited
-    }
-  }
-  return seconds;
-}
+/** The stack with the worker at one thread per core (--profile: it writes a V8 CPU profile, for Chrome DevTools, on exit). */
+const setup = () => startStack({ workerConcurrency: CORES, workerArgs: args.profile ? ["--cpu-prof", "--cpu-prof-dir", "bench/results/profiles"] : [] });
 
-/**
- * CPU seconds these processes used since `before`: processes started meanwhile count from zero;
- * those that exited meanwhile (a closed PostgreSQL connection) cannot be counted.
- */
-function cpuSince(before: Map<number, number>, pids: number[]): number {
-  let total = 0;
-  for (const [pid, now] of cpuByPid(pids)) total += now - (before.get(pid) ?? 0);
-  return total;
-}
-
-/** Pids of the processes whose command line starts with one of these names (PostgreSQL's backends, Redis). */
-function pidsOf(names: string[]): number[] {
-  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    try {
-      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      return names.some((n) => comm.startsWith(n));
-    } catch {
-      return false;
-    }
-  });
-}
-
-function rssKb(pid: number): number {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
-    return Number(line?.replace(/\D+/g, "") ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
-class Sampler {
-  private timer: NodeJS.Timeout | undefined;
-  readonly rss: number[] = [];
-  readonly liveMs: number[] = [];
-  constructor(private readonly pid: number, private readonly liveUrl?: string) {}
-  start(): this {
-    this.timer = setInterval(() => {
-      this.rss.push(rssKb(this.pid));
-      if (this.liveUrl) {
-        const t = performance.now();
-        fetch(this.liveUrl).then((r) => r.arrayBuffer()).then(() => this.liveMs.push(performance.now() - t), () => this.liveMs.push(Infinity));
-      }
-    }, 100);
-    return this;
-  }
-  stop() {
-    clearInterval(this.timer);
-    const sorted = [...this.liveMs].sort((a, b) => a - b);
-    return {
-      peakRssMb: Math.round(Math.max(0, ...this.rss) / 1024),
-      minRssMb: Math.round(Math.min(...this.rss.filter((r) => r > 0)) / 1024),
-      liveP50Ms: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
-      liveMaxMs: round(sorted.at(-1) ?? 0),
-      liveSamples: sorted.length,
-    };
-  }
-}
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-class Api {
-  private cookie = "";
-  private csrf = "";
-  constructor(readonly base: string) {}
-  async call(method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
-    const res = await fetch(this.base + url, {
-      method,
-      headers: { cookie: this.cookie, "x-csrf-token": this.csrf, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const setCookie = res.headers.get("set-cookie");
-    if (setCookie) this.cookie = setCookie.split(";")[0]!;
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (typeof json.csrfToken === "string") this.csrf = json.csrfToken;
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  /**
-   * Posts a file as multipart/form-data, streamed from disk the way a browser sends it. The
-   * bench client shares the machine's cores with what it measures: with fetch and a FormData
-   * blob it used 0.75 s of CPU on the A4 scenario, streamed like this 0.44 s.
-   */
-  upload(url: string, file: string, name: string): Promise<Record<string, unknown>> {
-    const boundary = `----korrigo-bench-${randomBytes(8).toString("hex")}`;
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/pdf\r\n\r\n`);
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-    const headers = {
-      cookie: this.cookie, "x-csrf-token": this.csrf, "content-type": `multipart/form-data; boundary=${boundary}`,
-      "content-length": String(head.length + statSync(file).size + tail.length),
-    };
-    return new Promise((resolve, reject) => {
-      const req = request(this.base + url, { method: "POST", headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const json = JSON.parse(Buffer.concat(chunks).toString() || "{}") as Record<string, unknown>;
-          if ((res.statusCode ?? 500) >= 400) reject(new Error(`POST ${url}: ${res.statusCode} ${JSON.stringify(json)}`));
-          else resolve(json);
-        });
-      });
-      req.on("error", reject);
-      req.write(head);
-      const body = createReadStream(file, { highWaterMark: 1 << 20 });
-      body.on("error", reject);
-      body.on("end", () => req.end(tail));
-      body.pipe(req, { end: false });
-    });
-  }
-}
-
-async function setup() {
-  const id = randomBytes(4).toString("hex");
-  const databaseUrl = withDatabase(SERVER, `korrigo_bench_${id}`);
-  await ensureDatabase(databaseUrl);
-  await migrate(databaseUrl, { quiet: true });
-  const pool = createPool(databaseUrl, 2);
-  const db = createDb(pool);
-  const school = await db.school.create({ data: { name: "Lycée du banc d'essai", slug: `bench-${id}` } });
-  const email = `bench-${id}@korrigo.test`;
-  await db.user.create({ data: { schoolId: school.id, email, displayName: "Bench", role: "ADMIN", passwordHash: await hashSecret(PASSWORD) } });
-  await db.$disconnect();
-  await pool.end();
-
-  const dataDir = mkdtempSync(path.join(tmpdir(), "korrigo-bench-"));
-  const port = await freePort();
-  const env = {
-    ...process.env, NODE_ENV: "test", PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL, REDIS_PREFIX: `kbench_${id}`,
-    DATA_DIR: dataDir, LOG_LEVEL: "warn", WORKER_CONCURRENCY: String(CORES),
-  };
-  const procs: ChildProcess[] = [
-    spawn(process.execPath, ["dist/server/index.js"], { env, stdio: ["ignore", "ignore", "inherit"] }),
-    // --profile: the worker writes a V8 CPU profile (open it in Chrome DevTools) on exit.
-    spawn(process.execPath, [...(args.profile ? ["--cpu-prof", "--cpu-prof-dir", "bench/results/profiles"] : []), "dist/server/worker.js"], { env, stdio: ["ignore", "ignore", "inherit"] }),
-  ];
-  const api = new Api(`http://127.0.0.1:${port}`);
-  for (let i = 0; ; i++) {
-    try {
-      await api.call("GET", "/api/health/ready");
-      break;
-    } catch (error) {
-      if (i > 100) throw error;
-      await sleep(200);
-    }
-  }
-  await api.call("GET", "/api/auth/session");
-  await api.call("POST", "/api/auth/login", { email, password: PASSWORD });
-  const teardown = async () => {
-    procs.forEach((p) => p.kill("SIGTERM"));
-    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
-    await dropDatabase(databaseUrl);
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`kbench_${id}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { api, apiPid: procs[0]!.pid!, workerPid: procs[1]!.pid!, teardown };
-}
-
-async function ingest(stack: Awaited<ReturnType<typeof setup>>, name: string, pdf: Uint8Array, layout: string, pagesPerCopy: number) {
+async function ingest(stack: Stack, name: string, pdf: Uint8Array, layout: string, pagesPerCopy: number) {
   const { exam } = (await stack.api.call("POST", "/api/exams", { title: name, subject: "Bench", date: "2026-11-23", classNames: ["Bench"], pagesPerCopy, layout })) as { exam: { id: string } };
   const file = path.join(tmpdir(), `korrigo-bench-${randomBytes(4).toString("hex")}.pdf`);
   writeFileSync(file, pdf);
@@ -273,14 +81,12 @@ async function reference(file: string, pages: number) {
   return { seconds, pagesPerSecond: round(pages / seconds) };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 /**
  * Korrigo and the reference, alternately, `rounds` times on the same file; the figures are the
  * medians. These machines' speed drifts by a third from one minute to the next (neighbours on
  * the host): one run of each, a minute apart, does not compare them.
  */
-async function scenario(stack: Awaited<ReturnType<typeof setup>>, name: string, make: () => Promise<Uint8Array>, layout: string, pagesPerCopy: number, rounds = ROUNDS) {
+async function scenario(stack: Stack, name: string, make: () => Promise<Uint8Array>, layout: string, pagesPerCopy: number, rounds = ROUNDS) {
   const pdf = await make();
   const runs: { ours: Awaited<ReturnType<typeof ingest>>; ref: Awaited<ReturnType<typeof reference>> }[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -310,7 +116,7 @@ async function scenario(stack: Awaited<ReturnType<typeof setup>>, name: string, 
 }
 
 /** A valid one-page PDF padded with an unreferenced ~450 MB stream: the upload path under load. */
-async function bigUpload(stack: Awaited<ReturnType<typeof setup>>) {
+async function bigUpload(stack: Stack) {
   const doc = await PDFDocument.load(await makeA4Batch({ pages: 1 }));
   doc.context.register(doc.context.stream(randomBytes(450 * 1024 * 1024)));
   const pdf = await doc.save();
