@@ -35,13 +35,18 @@ export async function verifyStudent(db: Db, login: string, accessCode: string, m
   return toStudentPrincipal(student);
 }
 
-/** The principal behind a session, or null if the account is gone or disabled. */
+/**
+ * The principal behind a session, or null if the account is gone or disabled. Read on every
+ * request, so in SQL of our own: through Prisma 6's query compiler it costs several times more.
+ */
 export async function loadPrincipal(db: Db, ref: PrincipalRef): Promise<Principal | null> {
   if (ref.kind === "staff") {
-    const user = await db.user.findUnique({ where: { id: ref.id } });
+    const [user] = await db.$queryRaw<(Parameters<typeof toStaffPrincipal>[0] & { disabled: boolean })[]>`
+      SELECT "id", "schoolId", "role"::text AS "role", "email", "displayName", "disabled" FROM "User" WHERE "id" = ${ref.id}::uuid`;
     return user && !user.disabled ? toStaffPrincipal(user) : null;
   }
-  const student = await db.student.findUnique({ where: { id: ref.id } });
+  const [student] = await db.$queryRaw<(Parameters<typeof toStudentPrincipal>[0] & { disabled: boolean })[]>`
+    SELECT "id", "schoolId", "login", "firstName", "lastName", "className", "disabled" FROM "Student" WHERE "id" = ${ref.id}::uuid`;
   return student && !student.disabled ? toStudentPrincipal(student) : null;
 }
 

@@ -56,7 +56,11 @@ describe("autosave", () => {
     expect(empty.headers.etag).toBe('"0"');
 
     const body = { lockToken: token, annotations: [stroke], scores: { [questions[0]!.id]: 3.5, [questions[1]!.id]: null }, comment: "Bon travail." };
+    // Saving is activity: the lock's expiry is pushed to 10 minutes from now.
+    await env.ctx.db.copyLock.update({ where: { copyId }, data: { expiresAt: new Date(Date.now() + 60_000) } });
     const first = await save(alice, copyId, '"0"', body).expect(200);
+    const { expiresAt } = await env.ctx.db.copyLock.findUniqueOrThrow({ where: { copyId } });
+    expect(Math.abs(expiresAt.getTime() - (Date.now() + 10 * 60_000))).toBeLessThan(30_000);
     expect(first.body.draft.version).toBe(1);
     const second = await save(alice, copyId, "1", { ...body, scores: { [questions[0]!.id]: 4 } }).expect(200);
     expect(second.headers.etag).toBe('"2"');

@@ -118,11 +118,13 @@ export async function copyForWrite(tx: Tx, actor: StaffPrincipal, copyId: string
 }
 
 /**
- * A new version of the draft, older ones beyond the last KEPT_VERSIONS dropped, and its grading
- * event, in one statement.
+ * A new version of the draft, older ones beyond the last KEPT_VERSIONS dropped, its grading
+ * event, and (for the lock holder's save) the lock's expiry pushed, in one statement.
  */
-export async function addDraftVersion(tx: Tx, copy: { id: string; schoolId: string; status: string }, authorId: string, version: number, content: DraftContent, scores: Scores, event: { type: string; toStatus?: string; data?: object }): Promise<DraftRow> {
+export async function addDraftVersion(tx: Tx, copy: { id: string; schoolId: string; status: string }, authorId: string, version: number, content: DraftContent, scores: Scores, event: { type: string; toStatus?: string; data?: object; lockUntil?: Date }): Promise<DraftRow> {
   const data = JSON.stringify({ version, ...event.data });
+  // Timestamps are stored in UTC without a zone (as Prisma writes them): sent as UTC text.
+  const until = event.lockUntil?.toISOString() ?? null;
   const [saved] = await tx.$queryRaw<DraftRow[]>`
     WITH saved AS (
       INSERT INTO "Draft" ("id", "copyId", "version", "content", "scores", "authorId")
@@ -133,6 +135,8 @@ export async function addDraftVersion(tx: Tx, copy: { id: string; schoolId: stri
     ), logged AS (
       INSERT INTO "GradingEvent" ("schoolId", "copyId", "actorId", "type", "fromStatus", "toStatus", "data")
       VALUES (${copy.schoolId}::uuid, ${copy.id}::uuid, ${authorId}::uuid, ${event.type}, ${copy.status}::"CopyStatus", ${event.toStatus ?? copy.status}::"CopyStatus", ${data}::jsonb)
+    ), extended AS (
+      UPDATE "CopyLock" SET "expiresAt" = ${until}::timestamp WHERE "copyId" = ${copy.id}::uuid AND ${until}::timestamp IS NOT NULL
     )
     SELECT * FROM saved`;
   return saved!;
@@ -143,9 +147,9 @@ export async function saveDraft(ctx: AppContext, actor: StaffPrincipal, copyId: 
     const copy = await copyForWrite(tx, actor, copyId, input.lockToken, baseVersion);
     const content: DraftContent = { annotations: input.annotations, comment: input.comment, rubric: input.rubric, overrides: input.overrides };
     const scores = await scoresOf(tx, copy.examId, content, input.scores);
-    const saved = await addDraftVersion(tx, copy, actor.id, baseVersion + 1, content, scores, { type: "draft_saved" });
     // Saving is activity: the lock lives on without waiting for the next heartbeat.
-    await tx.$executeRaw`UPDATE "CopyLock" SET "expiresAt" = ${new Date(Date.now() + ctx.config.LOCK_TTL_MINUTES * 60_000)} WHERE "copyId" = ${copyId}::uuid`;
+    const lockUntil = new Date(Date.now() + ctx.config.LOCK_TTL_MINUTES * 60_000);
+    const saved = await addDraftVersion(tx, copy, actor.id, baseVersion + 1, content, scores, { type: "draft_saved", lockUntil });
     return toDraftDto(copyId, saved);
   });
 }

@@ -184,13 +184,15 @@ async function markGraded(ctx: AppContext, copyId: string, version: number, pdf:
     const copy = await stillWaiting(tx, copyId, version);
     if (!copy) return false;
     const total = pdf.totalScore.toString();
+    // Timestamps are stored in UTC without a zone, as Prisma writes them.
+    const now = new Date().toISOString();
     await tx.$executeRaw`
       WITH kept AS (
         INSERT INTO "GradedPdf" ("id", "schoolId", "copyId", "draftVersion", "storagePath", "sha256", "sizeBytes", "totalScore")
         VALUES (${randomUUID()}::uuid, ${copy.schoolId}::uuid, ${copyId}::uuid, ${version}, ${pdf.storagePath}, ${pdf.sha256}, ${pdf.sizeBytes}, ${total}::numeric)
         ON CONFLICT ("copyId", "draftVersion") DO NOTHING
       ), graded AS (
-        UPDATE "Copy" SET "status" = 'GRADED', "gradedPdfPath" = ${pdf.storagePath}, "totalScore" = ${total}::numeric, "finalizedAt" = now(), "failureReason" = NULL, "updatedAt" = now()
+        UPDATE "Copy" SET "status" = 'GRADED', "gradedPdfPath" = ${pdf.storagePath}, "totalScore" = ${total}::numeric, "finalizedAt" = ${now}::timestamp, "failureReason" = NULL, "updatedAt" = ${now}::timestamp
         WHERE "id" = ${copyId}::uuid
       )
       INSERT INTO "GradingEvent" ("schoolId", "copyId", "type", "fromStatus", "toStatus", "data")
