@@ -1,7 +1,6 @@
 // Edits kept in this browser (IndexedDB) until the server has them: put back and saved when the
 // copy is opened again with its lock; opened without it, the page only says some are kept.
 import { ref, type Ref } from "vue";
-import { contentOf } from "../../components/grading/draft";
 import { PendingDrafts, toRestore } from "../../components/grading/offline";
 import type { Draft } from "./draft";
 
@@ -22,23 +21,35 @@ export function useKeptEdits(copyId: Readonly<Ref<string | null>>, draft: Draft)
   const keptLocally = ref(false);
 
   let scheduled: ReturnType<typeof setTimeout> | undefined;
+  let idle: number | undefined;
 
-  /** Writes the edits as they are when it runs: later edits within the delay share one write. */
+  /**
+   * Writes the edits as they are when it runs: later edits within the delay share one write,
+   * done when the browser is idle (between two strokes) if it says when it is.
+   */
   function keep(): void {
-    scheduled ??= setTimeout(flush, KEEP_DELAY_MS);
+    if (scheduled !== undefined || idle !== undefined) return;
+    scheduled = setTimeout(() => {
+      scheduled = undefined;
+      if (typeof requestIdleCallback === "function") idle = requestIdleCallback(flush, { timeout: KEEP_DELAY_MS });
+      else flush();
+    }, KEEP_DELAY_MS);
   }
 
   function flush(): void {
-    scheduled = undefined;
+    idle = undefined;
     const id = copyId.value;
     const base = draft.saved.value;
     if (!id || !base) return;
-    void pending.keep({ copyId: id, baseVersion: base.version, base: contentOf(base), content: draft.content.value, keptAt: Date.now() });
+    // The pending store makes the one plain copy IndexedDB needs, of base and edits together.
+    const { annotations, scores, comment, rubric, overrides } = base;
+    void pending.keep({ copyId: id, baseVersion: base.version, base: { annotations, scores, comment, rubric: rubric ?? {}, overrides: overrides ?? [] }, content: draft.content.value, keptAt: Date.now() });
   }
 
   function cancel(): void {
     clearTimeout(scheduled);
-    scheduled = undefined;
+    if (idle !== undefined) cancelIdleCallback(idle);
+    scheduled = idle = undefined;
   }
 
   /** The server has everything: nothing to keep (a write still waiting would keep stale edits). */
@@ -66,7 +77,7 @@ export function useKeptEdits(copyId: Readonly<Ref<string | null>>, draft: Draft)
 
   /** Writes at once what waits to be written (the copy is closed or the page goes away). */
   function flushNow(): void {
-    if (scheduled) {
+    if (scheduled !== undefined || idle !== undefined) {
       cancel();
       flush();
     }
