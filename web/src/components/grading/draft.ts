@@ -6,10 +6,15 @@ export function emptyContent(): DraftContent {
   return { annotations: [], scores: {}, comment: "", rubric: {}, overrides: [] };
 }
 
+/** The editable part of a draft, as it is (a server's answer is plain data already). */
+export function fieldsOf(draft: DraftContent | GradingDraft): DraftContent {
+  const { annotations, scores, comment, rubric, overrides } = draft;
+  return { annotations, scores, comment, rubric: rubric ?? {}, overrides: overrides ?? [] };
+}
+
 /** The editable part of a draft, as a plain copy (no Vue proxy: IndexedDB must clone it). */
 export function contentOf(draft: DraftContent | GradingDraft): DraftContent {
-  const { annotations, scores, comment, rubric, overrides } = draft;
-  return plain({ annotations, scores, comment, rubric: rubric ?? {}, overrides: overrides ?? [] });
+  return plain(fieldsOf(draft));
 }
 
 export function plain<T>(value: T): T {

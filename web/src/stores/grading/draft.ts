@@ -3,7 +3,7 @@
 // change but the server's confirmation is announced through `edited`, for the saving side.
 import { ref, shallowRef } from "vue";
 import type { Annotation, DraftContent, GradingDraft } from "../../api/types";
-import { contentOf, emptyContent, sameValue } from "../../components/grading/draft";
+import { contentOf, emptyContent, fieldsOf, sameValue } from "../../components/grading/draft";
 import * as edits from "../../components/grading/edits";
 import { History } from "../../components/grading/history";
 
@@ -51,7 +51,8 @@ export function useDraft({ canEdit, rules, edited }: DraftOptions) {
 
   /** The server's copy of what was sent (with the scores it derived) becomes the present: no step. */
   function confirm(server: GradingDraft): void {
-    const confirmed = contentOf(server);
+    // A save's answer is the server's copy of what was sent: compared as it is, not copied first.
+    const confirmed = fieldsOf(server);
     if (sameValue(confirmed, content.value)) return;
     // Same annotations: the editor keeps its objects (it draws each object once).
     if (sameValue(confirmed.annotations, content.value.annotations)) confirmed.annotations = content.value.annotations;

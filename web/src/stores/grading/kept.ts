@@ -1,6 +1,7 @@
 // Edits kept in this browser (IndexedDB) until the server has them: put back and saved when the
 // copy is opened again with its lock; opened without it, the page only says some are kept.
 import { ref, type Ref } from "vue";
+import { fieldsOf } from "../../components/grading/draft";
 import { PendingDrafts, toRestore } from "../../components/grading/offline";
 import type { Draft } from "./draft";
 
@@ -42,8 +43,7 @@ export function useKeptEdits(copyId: Readonly<Ref<string | null>>, draft: Draft)
     const base = draft.saved.value;
     if (!id || !base) return;
     // The pending store makes the one plain copy IndexedDB needs, of base and edits together.
-    const { annotations, scores, comment, rubric, overrides } = base;
-    void pending.keep({ copyId: id, baseVersion: base.version, base: { annotations, scores, comment, rubric: rubric ?? {}, overrides: overrides ?? [] }, content: draft.content.value, keptAt: Date.now() });
+    void pending.keep({ copyId: id, baseVersion: base.version, base: fieldsOf(base), content: draft.content.value, keptAt: Date.now() });
   }
 
   function cancel(): void {
