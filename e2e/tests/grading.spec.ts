@@ -120,7 +120,7 @@ test("a teacher grades a copy: lock, stroke, scores, reload, finalize, graded PD
   await expect(page.getByTestId("tool-pen")).toHaveAttribute("aria-pressed", "true");
   await drawStroke(page);
   // The stroke: an SVG path over the first page (the editor draws committed annotations on a layer of their own).
-  const strokes = page.getByTestId("canvas-page").first().getByTestId("annotations").locator("path");
+  const strokes = page.getByTestId("canvas-page").first().getByTestId("annotations").getByTestId("stroke");
   await expect(strokes).toHaveCount(1);
 
   // A comment of the exam's library, put in a bubble where the teacher clicks.
@@ -129,7 +129,8 @@ test("a teacher grades a copy: lock, stroke, scores, reload, finalize, graded PD
   await library.getByTestId("library-add").click();
   await library.getByTestId("library-place").filter({ hasText: "Justifier" }).click();
   const overlay = (await page.getByTestId("canvas-overlay").first().boundingBox())!;
-  await page.mouse.click(overlay.x + overlay.width * 0.6, overlay.y + Math.min(overlay.height, 600) * 0.8);
+  // (Within the window: the page is taller than the viewport.)
+  await page.mouse.click(overlay.x + overlay.width * 0.7, overlay.y + Math.min(overlay.height, 600) * 0.5);
   const annotations = page.getByTestId("canvas-page").first().getByTestId("annotations");
   await expect(annotations).toContainText("Justifier");
 
