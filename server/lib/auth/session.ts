@@ -34,6 +34,10 @@ export function sessionMiddleware(config: Config, pool: pg.Pool): RequestHandler
       tableName: "session",
       createTableIfMissing: false,
       pruneSessionInterval: config.NODE_ENV === "test" ? false : 15 * 60,
+      // No UPDATE of the session row on every request (an autosave every 2 s per teacher): the
+      // row's expiry moves when the session is saved, at least once a minute of activity
+      // (seenAt, below), far within the idle timeout.
+      disableTouch: true,
     }),
     cookie: {
       httpOnly: true,
