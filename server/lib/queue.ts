@@ -55,7 +55,9 @@ export class JobQueues {
   async run<N extends JobName>(name: N, payload: JobPayload<N>, timeoutMs: number): Promise<JobResult<N>> {
     const queueName = JOB_QUEUE[name];
     const events = await this.queueEvents(queueName);
-    const job = await this.enqueue(name, payload, { attempts: 1, removeOnComplete: true, removeOnFail: true });
+    // Kept a minute, not removed at once: a job done before waitUntilFinished looks at it would
+    // otherwise be gone ("Missing key … isFinished"), a race a fast worker wins.
+    const job = await this.enqueue(name, payload, { attempts: 1, removeOnComplete: { age: 60 }, removeOnFail: { age: 60 } });
     return (await job.waitUntilFinished(events, timeoutMs)) as JobResult<N>;
   }
 
