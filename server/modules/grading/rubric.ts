@@ -35,14 +35,19 @@ const toDto = (item: { id: string; questionId: string; label: string; points: Pr
   id: item.id, questionId: item.questionId, label: item.label, points: item.points.toNumber(), shortcut: item.shortcut, position: item.position, usage,
 });
 
-/** The latest draft of each copy of the exam that applies one of `itemIds`. */
+/**
+ * The latest draft of each copy of the exam that applies one of `itemIds`. Only the latest
+ * versions are opened (each draft keeps up to 20 versions of tens of kilobytes), and only their
+ * `rubric` part is read: the editor asks for usage counts every time it opens a copy.
+ */
 async function draftsUsing(tx: Tx | AppContext["db"], examId: string, itemIds: string[]) {
   if (itemIds.length === 0) return [];
   return tx.$queryRaw<{ copyId: string; itemId: string }[]>`
-    SELECT DISTINCT latest."copyId", item AS "itemId"
-    FROM (SELECT DISTINCT ON (d."copyId") d."copyId", d."content" FROM "Draft" d JOIN "Copy" c ON c."id" = d."copyId"
-          WHERE c."examId" = ${examId}::uuid ORDER BY d."copyId", d."version" DESC) AS latest,
-         jsonb_each(COALESCE(latest."content"->'rubric', '{}'::jsonb)) AS q,
+    SELECT DISTINCT d."copyId", item AS "itemId"
+    FROM "Draft" d
+    JOIN (SELECT l."copyId", max(l."version") AS "version" FROM "Draft" l JOIN "Copy" c ON c."id" = l."copyId"
+          WHERE c."examId" = ${examId}::uuid GROUP BY l."copyId") latest ON latest."copyId" = d."copyId" AND latest."version" = d."version",
+         jsonb_each(COALESCE(d."content"->'rubric', '{}'::jsonb)) AS q,
          jsonb_array_elements_text(q.value) AS item
     WHERE item = ANY(${itemIds}::text[])`;
 }
