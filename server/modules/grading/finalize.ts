@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/erro
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { jobId } from "../../lib/jobs.js";
 import { copyForWrite, latestDraft } from "./drafts.js";
+import { lockCopyRow } from "./locks.js";
 import { gradableExam } from "./copies.js";
 
 type Tx = Prisma.TransactionClient;
@@ -26,7 +27,7 @@ const enqueueFlatten = (ctx: AppContext, copyId: string, version: number) => ctx
 
 export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyId: string, input: { lockToken: string; version: number }, meta: RequestMeta): Promise<void> {
   const queued = await ctx.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+    await lockCopyRow(tx, copyId);
     const already = await tx.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { status: true, finalVersion: true } });
     // The same request again (a double click, a retried request): one PDF, one event.
     if (already && ["FINALIZING", "GRADED"].includes(already.status) && already.finalVersion === input.version) return false;
@@ -43,7 +44,7 @@ export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyI
 
 /** The copy for a grading decision by an admin or one of the exam's graders. */
 async function copyForStaff(ctx: AppContext, tx: Tx, actor: StaffPrincipal, copyId: string) {
-  await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+  await lockCopyRow(tx, copyId);
   const copy = await tx.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId } });
   if (!copy) throw new NotFoundError("Copie introuvable.");
   await gradableExam(ctx, actor, copy.examId);

@@ -18,9 +18,14 @@ export interface LockDto {
 
 const hour = (date: Date) => date.toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" });
 
+/** Takes the copy's row lock for the transaction: every change of a copy's state goes through it. */
+export async function lockCopyRow(tx: Tx, copyId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+}
+
 /** The copy, locked for this transaction, with its current lock; 404 outside the school. */
 async function lockedCopy(tx: Tx, schoolId: string, copyId: string) {
-  await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+  await lockCopyRow(tx, copyId);
   const copy = await tx.copy.findFirst({ where: { id: copyId, schoolId }, include: { lock: { include: { user: { select: { displayName: true } } } } } });
   if (!copy) throw new NotFoundError("Copie introuvable.");
   return copy;

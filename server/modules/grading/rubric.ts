@@ -10,6 +10,7 @@ import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { jobId } from "../../lib/jobs.js";
 import { gradableExam } from "./copies.js";
 import { addDraftVersion } from "./drafts.js";
+import { lockCopyRow } from "./locks.js";
 import { contentOf, sameScores, withRubricScores, type Scores } from "./scoring.js";
 
 type Tx = Prisma.TransactionClient;
@@ -113,7 +114,7 @@ async function rescore(tx: Tx, actor: StaffPrincipal, examId: string, itemIds: s
   const items = new Map((await tx.rubricItem.findMany({ where: { examId } })).map((i) => [i.id, i]));
   const result = { copies: 0, regenerated: 0, flatten: [] as { copyId: string; version: number }[] };
   for (const copyId of copyIds) {
-    await tx.$queryRaw`SELECT 1 FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+    await lockCopyRow(tx, copyId);
     const copy = await tx.copy.findUniqueOrThrow({ where: { id: copyId } });
     const draft = await tx.draft.findFirstOrThrow({ where: { copyId }, orderBy: { version: "desc" } });
     const content = contentOf(draft.content);
