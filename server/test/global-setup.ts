@@ -65,7 +65,11 @@ export default async function setup(project: TestProject): Promise<void> {
   const url = withDatabase(TEST_DATABASE_URL, template);
   if (await ensureDatabase(url)) {
     await stamp(template);
-    await migrate(url, { quiet: true });
+    // A template whose migration failed would be taken as ready by the next run: it goes.
+    await migrate(url, { quiet: true }).catch(async (error: unknown) => {
+      await dropDatabase(url);
+      throw error;
+    });
   }
   await dropStaleTemplates(template);
   project.provide("templateDatabase", template);
