@@ -8,6 +8,7 @@ import { pinoHttp } from "pino-http";
 import type { AppContext } from "./lib/context.js";
 import { mount, PUBLIC, SecureRouter } from "./lib/http/access.js";
 import { requestIdFor } from "./lib/http/request-id.js";
+import { poolSql } from "./lib/sql.js";
 import { errorHandler, notFound } from "./lib/http/error-handler.js";
 import { sessionMiddleware, sessionTimeouts } from "./lib/auth/session.js";
 import { csrfProtection } from "./lib/auth/csrf.js";
@@ -47,6 +48,19 @@ function securityHeaders(ctx: AppContext) {
   });
 }
 
+/**
+ * A keep-alive connection holds on to its last request until the next one comes: for a teacher
+ * that is an autosave's parsed draft (~100 kB of JSON, thousands of objects) kept two seconds.
+ * Fifty of them made every young-generation GC copy megabytes (measured: scavenges of 9.4 ms
+ * median, 5.3 ms once bodies are dropped when the answer is sent).
+ */
+const dropBodyWhenAnswered: express.RequestHandler = (req, res, next) => {
+  res.on("finish", () => {
+    req.body = undefined;
+  });
+  next();
+};
+
 function spaRoutes(webDist: string): SecureRouter {
   const routes = new SecureRouter();
   const index = path.join(webDist, "index.html");
@@ -81,8 +95,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(securityHeaders(ctx));
   mount(app, "/api/health", healthRoutes(ctx));
 
-  const passport = createPassport(ctx.db);
-  app.use("/api", express.json({ limit: "1mb" }));
+  const passport = createPassport(ctx.db, poolSql(ctx.pool));
+  app.use("/api", express.json({ limit: "1mb" }), dropBodyWhenAnswered);
   app.use("/api", sessionMiddleware(ctx.config, ctx.pool), sessionTimeouts(ctx.config));
   app.use("/api", passport.initialize(), passport.session());
   app.use("/api", csrfProtection);

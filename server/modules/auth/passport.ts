@@ -4,6 +4,7 @@ import passport from "passport";
 import { Strategy as LocalStrategy } from "passport-local";
 import type { Request, Response } from "express";
 import type { Db } from "../../lib/db.js";
+import type { Sql } from "../../lib/sql.js";
 import { requestMeta } from "../../lib/audit.js";
 import type { Principal } from "../../lib/auth/principal.js";
 import { PrincipalRef } from "./schemas.js";
@@ -11,7 +12,7 @@ import { loadPrincipal, verifyStaff, verifyStudent } from "./service.js";
 
 export type StrategyName = "staff-local" | "student-local";
 
-export function createPassport(db: Db): passport.PassportStatic {
+export function createPassport(db: Db, sql: Sql): passport.PassportStatic {
   const instance = new passport.Passport() as passport.PassportStatic;
   instance.use(
     "staff-local",
@@ -29,7 +30,7 @@ export function createPassport(db: Db): passport.PassportStatic {
   instance.deserializeUser((raw: unknown, done) => {
     const ref = PrincipalRef.safeParse(raw);
     if (!ref.success) return done(null, false);
-    loadPrincipal(db, ref.data).then((p) => done(null, p ? { principal: p } : false), done);
+    loadPrincipal(sql, ref.data).then((p) => done(null, p ? { principal: p } : false), done);
   });
   return instance;
 }

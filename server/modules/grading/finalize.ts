@@ -8,6 +8,7 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { jobId } from "../../lib/jobs.js";
+import { prismaSql } from "../../lib/sql.js";
 import { copyForWrite, latestDraft } from "./drafts.js";
 import { lockCopyRow } from "./locks.js";
 import { gradableExam } from "./copies.js";
@@ -31,8 +32,8 @@ export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyI
     const already = await tx.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { status: true, finalVersion: true } });
     // The same request again (a double click, a retried request): one PDF, one event.
     if (already && ["FINALIZING", "GRADED"].includes(already.status) && already.finalVersion === input.version) return false;
-    const copy = await copyForWrite(tx, actor, copyId, input.lockToken, input.version);
-    await checkComplete(tx, copy.examId, ((await latestDraft(tx, copyId))?.scores ?? {}) as Record<string, number | null>);
+    const copy = await copyForWrite(prismaSql(tx), actor, copyId, input.lockToken, input.version);
+    await checkComplete(tx, copy.examId, ((await latestDraft(prismaSql(tx), copyId))?.scores ?? {}) as Record<string, number | null>);
     await tx.copyLock.delete({ where: { copyId } });
     await tx.copy.update({ where: { id: copyId }, data: { status: "FINALIZING", finalVersion: input.version, failureReason: null } });
     await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "finalize_requested", fromStatus: "LOCKED", toStatus: "FINALIZING", data: { version: input.version } } });
@@ -56,7 +57,7 @@ export async function retryFinalize(ctx: AppContext, actor: StaffPrincipal, copy
   const version = await ctx.db.$transaction(async (tx) => {
     const copy = await copyForStaff(ctx, tx, actor, copyId);
     if (copy.status !== "FAILED") throw new ConflictError("Seule une copie dont la finalisation a échoué peut être relancée.", "NOT_FAILED");
-    const draft = await latestDraft(tx, copyId);
+    const draft = await latestDraft(prismaSql(tx), copyId);
     if (!draft) throw new ConflictError("Cette copie n'a pas de correction enregistrée.", "NO_DRAFT");
     await tx.copy.update({ where: { id: copyId }, data: { status: "FINALIZING", finalVersion: draft.version, failureReason: null } });
     await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "finalize_retried", fromStatus: "FAILED", toStatus: "FINALIZING", data: { version: draft.version } } });

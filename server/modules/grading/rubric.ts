@@ -9,6 +9,7 @@ import { ConflictError, InvalidError, NotFoundError } from "../../lib/errors.js"
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { jobId } from "../../lib/jobs.js";
 import { gradableExam } from "./copies.js";
+import { prismaSql } from "../../lib/sql.js";
 import { addDraftVersion } from "./drafts.js";
 import { lockCopyRow } from "./locks.js";
 import { contentOf, sameScores, withRubricScores, type Scores } from "./scoring.js";
@@ -48,8 +49,8 @@ async function draftsUsing(tx: Tx | AppContext["db"], examId: string, itemIds: s
     FROM "Draft" d
     JOIN (SELECT l."copyId", max(l."version") AS "version" FROM "Draft" l JOIN "Copy" c ON c."id" = l."copyId"
           WHERE c."examId" = ${examId}::uuid GROUP BY l."copyId") latest ON latest."copyId" = d."copyId" AND latest."version" = d."version",
-         jsonb_each(COALESCE(d."content"->'rubric', '{}'::jsonb)) AS q,
-         jsonb_array_elements_text(q.value) AS item
+         json_each(COALESCE(d."content"->'rubric', '{}'::json)) AS q,
+         json_array_elements_text(q.value) AS item
     WHERE item = ANY(${itemIds}::text[])`;
 }
 
@@ -124,7 +125,7 @@ async function rescore(tx: Tx, actor: StaffPrincipal, examId: string, itemIds: s
     const changed = !sameScores(before, after);
     if (!changed && !(graded && wordingChanged)) continue;
     const version = draft.version + 1;
-    await addDraftVersion(tx, copy, actor.id, version, content, after, { type: "rescored", toStatus: graded ? "FINALIZING" : copy.status, data: { ...cause, before, after } });
+    await addDraftVersion(prismaSql(tx), copy, actor.id, version, content, after, { type: "rescored", toStatus: graded ? "FINALIZING" : copy.status, data: { ...cause, before, after } });
     if (changed) result.copies += 1;
     if (graded) {
       await tx.copy.update({ where: { id: copyId }, data: { status: "FINALIZING", finalVersion: version } });

@@ -22,24 +22,27 @@ export function contentOf(stored: unknown): DraftContent {
   return { ...EMPTY_CONTENT, ...(stored as Partial<DraftContent> | null) };
 }
 
+/** A numeric column as read: a Decimal through Prisma, a string through pg (see lib/sql.ts). */
+export type Numeric = Prisma.Decimal | string;
+
 export interface ScoredQuestion {
   id: string;
   label: string;
-  maxPoints: Prisma.Decimal;
-  step: Prisma.Decimal;
+  maxPoints: Numeric;
+  step: Numeric;
   rubricMode: "ADD" | "SUBTRACT";
 }
 
 export interface RubricPoints {
   id: string;
   questionId: string;
-  points: Prisma.Decimal;
+  points: Numeric;
 }
 
 /** ADD: from 0, each item adds; SUBTRACT: from the maximum, each item removes; kept in [0, max]. */
 export function derivedScore(question: ScoredQuestion, items: readonly RubricPoints[]): number {
-  const max = question.maxPoints.toNumber();
-  const sum = items.reduce((total, item) => total + item.points.toNumber(), 0);
+  const max = Number(question.maxPoints);
+  const sum = items.reduce((total, item) => total + Number(item.points), 0);
   const raw = question.rubricMode === "ADD" ? sum : max - sum;
   return Math.min(max, Math.max(0, raw));
 }

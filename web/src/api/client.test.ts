@@ -248,4 +248,13 @@ describe("ApiClient identification desk", () => {
     expect(client.bookletHeaderUrl("b1")).toBe("/api/booklets/b1/header");
     expect(client.pageUrl("p1", "thumb")).toBe("/api/pages/p1/thumb");
   });
+
+  it("answers a save with what was sent, as the server's new version with the scores it derived", async () => {
+    const { client, fetchMock } = clientWith(json(200, { draft: { copyId: "c1", version: 4, savedAt: "2026-11-30T10:00:00.000Z", scores: { q1: 2 } } }));
+    const stroke = { id: "s1", type: "pen" as const, page: 1, color: "#d32f2f", width: 0.003, points: [[0.1, 0.2, 0.5]] as [number, number, number][] };
+    const content = { annotations: [stroke], scores: { q1: 3 }, comment: "Bien.", rubric: { q1: ["i1"] }, overrides: [] };
+    const { draft } = await client.saveDraft("c1", 3, "lock", content);
+    expect(draft).toEqual({ copyId: "c1", version: 4, savedAt: "2026-11-30T10:00:00.000Z", annotations: [stroke], scores: { q1: 2 }, comment: "Bien.", rubric: { q1: ["i1"] }, overrides: [] });
+    expect(headersOf(fetchMock, 0)["If-Match"]).toBe('"3"');
+  });
 });

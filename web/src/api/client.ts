@@ -43,6 +43,7 @@ import type {
   RubricResponse,
   CommentTemplateResponse,
   CommentTemplatesResponse,
+  SavedDraftResponse,
   SessionResponse,
   SetAsideReason,
   UploadScanResponse,
@@ -395,8 +396,10 @@ export class ApiClient {
   }
 
   /** baseVersion: the draft version the edits started from (412 STALE_VERSION otherwise). */
-  saveDraft(copyId: string, baseVersion: number, lockToken: string, content: DraftContent): Promise<DraftResponse> {
-    return this.request<DraftResponse>("PUT", `${copy(copyId)}/draft`, { lockToken, ...content }, { headers: { "If-Match": `"${baseVersion}"` }, quiet: true });
+  /** The saved draft: what was sent, as the version the server made of it (with the scores it derived). */
+  async saveDraft(copyId: string, baseVersion: number, lockToken: string, content: DraftContent): Promise<DraftResponse> {
+    const { draft } = await this.request<SavedDraftResponse>("PUT", `${copy(copyId)}/draft`, { lockToken, ...content }, { headers: { "If-Match": `"${baseVersion}"` }, quiet: true });
+    return { draft: { ...content, ...draft } };
   }
 
   /** version: the saved draft version to finalize. Answers 202 with the copy FINALIZING. */

@@ -585,6 +585,11 @@ export interface DraftResponse {
   draft: GradingDraft;
 }
 
+/** A save's answer: the version made and the scores the server derived, not the annotations sent. */
+export interface SavedDraftResponse {
+  draft: Pick<GradingDraft, "copyId" | "version" | "scores" | "savedAt">;
+}
+
 /** Details of 422 MISSING_SCORES on finalize. */
 export interface MissingScores {
   questions: { id: string; label: string }[];
