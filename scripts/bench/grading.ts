@@ -24,7 +24,7 @@ import { Storage } from "../../server/lib/storage.js";
 import { copyPages } from "../../server/modules/grading/copies.js";
 import { makeGradableCopies } from "../../server/test/copy-factory.js";
 import { DraftMaker, type BenchDraft, type BenchQuestion } from "./grading-drafts.js";
-import { Api, cpuByPid, cpuSince, machineBusySeconds, median, out, PASSWORD, pidsOf, round, Sampler, sleep, startStack, type Stack } from "./stack.js";
+import { Api, cpuByPid, cpuSince, machineBusySeconds, median, out, PASSWORD, pidsOf, round, Sampler, schedulingOf, sleep, startStack, type Stack } from "./stack.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -468,6 +468,8 @@ async function main() {
   let bench: Bench | undefined;
   try {
     bench = await prepare(stack);
+    const workerScheduling = schedulingOf(stack.workerPid);
+    out(`worker process: ${workerScheduling}`);
     const { figures: flatten, copyIds } = await flattenBench(bench);
     const autosave = await autosaveBench(bench, copyIds);
     report(flatten, autosave);
@@ -475,7 +477,7 @@ async function main() {
     for (const [name, e] of Object.entries(errors)) if (e.count > 0) out(`${name} logged ${e.count} error(s), e.g. ${e.first.join(" | ")}`);
     mkdirSync("bench/results", { recursive: true });
     const options = { copies: COPIES, teachers: TEACHERS, seconds: SECONDS, rounds: ROUNDS, dpi: DPI, quick: args.quick };
-    const machine = { cores: CORES, cpu: cpus()[0]?.model ?? null, memoryGb: round(totalmem() / 2 ** 30), node: process.version };
+    const machine = { cores: CORES, cpu: cpus()[0]?.model ?? null, memoryGb: round(totalmem() / 2 ** 30), node: process.version, workerScheduling };
     writeFileSync("bench/results/grading.json", JSON.stringify({ date: new Date().toISOString(), machine, options, flatten, autosave, loggedErrors: errors }, null, 2));
     out("\nwritten to bench/results/grading.json");
   } finally {

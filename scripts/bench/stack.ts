@@ -66,6 +66,17 @@ export function pidsOf(names: string[]): number[] {
   });
 }
 
+/** A process's scheduling class as Linux reports it ("normal", "idle"…), and its nice value. */
+export function schedulingOf(pid: number): string {
+  try {
+    const policy = /^policy\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/sched`, "utf8"))?.[1];
+    const nice = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[16];
+    return `${({ "0": "normal", "3": "batch", "5": "idle" } as Record<string, string>)[policy ?? ""] ?? `policy ${policy}`} class, nice ${nice}`;
+  } catch {
+    return "unknown";
+  }
+}
+
 export function rssKb(pid: number): number {
   try {
     const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));

