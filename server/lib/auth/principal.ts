@@ -43,3 +43,9 @@ export function staffOf(req: Request): StaffPrincipal {
   if (principal.kind !== "staff") throw new ForbiddenError();
   return principal;
 }
+
+export function studentOf(req: Request): StudentPrincipal {
+  const principal = principalOf(req);
+  if (principal.kind !== "student") throw new ForbiddenError();
+  return principal;
+}
