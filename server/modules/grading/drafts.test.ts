@@ -110,4 +110,14 @@ describe("autosave", () => {
     const versions = (await env.ctx.db.draft.findMany({ where: { copyId }, orderBy: { version: "asc" } })).map((d) => d.version);
     expect(versions).toEqual(Array.from({ length: 20 }, (_, i) => i + 4));
   });
+
+  it("never drops the version a graded PDF was drawn from, however many saves follow", async () => {
+    const { copyId, token } = await lockedCopy(alice);
+    await save(alice, copyId, "0", { lockToken: token, annotations: [], scores: { [questions[0]!.id]: 3 } }).expect(200);
+    // As after a reopen: version 1 is the grade the student was given, kept with its PDF.
+    await env.ctx.db.gradedPdf.create({ data: { schoolId, copyId, draftVersion: 1, storagePath: "graded/x.pdf", sha256: "0".repeat(64), sizeBytes: 1, totalScore: 3 } });
+    for (let v = 1; v < 25; v++) await save(alice, copyId, String(v), { lockToken: token, annotations: [], scores: {} }).expect(200);
+    const versions = (await env.ctx.db.draft.findMany({ where: { copyId }, orderBy: { version: "asc" } })).map((d) => d.version);
+    expect(versions).toEqual([1, ...Array.from({ length: 20 }, (_, i) => i + 6)]);
+  });
 });

@@ -10,7 +10,10 @@ import type { DraftInput } from "./schemas.js";
 import { gradableExam } from "./copies.js";
 import { contentOf, withRubricScores, type DraftContent, type RubricPoints, type ScoredQuestion, type Scores } from "./scoring.js";
 
-/** Versions kept per copy: enough to look back, without one row per autosave forever. */
+/**
+ * Versions kept per copy: enough to look back, without one row per autosave forever. A version a
+ * graded PDF was drawn from, or being finalized, is never dropped: its scores are the grade.
+ */
 const KEPT_VERSIONS = 20;
 
 export interface DraftDto extends DraftContent {
@@ -136,7 +139,9 @@ export async function addDraftVersion(sql: Sql, copy: { id: string; schoolId: st
       VALUES ($1::uuid, $2::uuid, $3, $4::json, $5::jsonb, $6::uuid)
       RETURNING "createdAt" AT TIME ZONE 'UTC' AS "createdAt"
     ), pruned AS (
-      DELETE FROM "Draft" WHERE "copyId" = $2::uuid AND "version" <= $3 - ${KEPT_VERSIONS}
+      DELETE FROM "Draft" d WHERE d."copyId" = $2::uuid AND d."version" <= $3 - ${KEPT_VERSIONS}
+        AND NOT EXISTS (SELECT 1 FROM "GradedPdf" g WHERE g."copyId" = d."copyId" AND g."draftVersion" = d."version")
+        AND d."version" IS DISTINCT FROM (SELECT c."finalVersion" FROM "Copy" c WHERE c."id" = d."copyId")
     ), logged AS (
       INSERT INTO "GradingEvent" ("schoolId", "copyId", "actorId", "type", "fromStatus", "toStatus", "data")
       VALUES ($7::uuid, $2::uuid, $6::uuid, $8, $9::"CopyStatus", $10::"CopyStatus", $11::jsonb)
