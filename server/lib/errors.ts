@@ -86,6 +86,14 @@ export class UnprocessableError extends DomainError {
   }
 }
 
+/** Something that existed and is gone for good (codes kept only for a while, say). */
+export class GoneError extends DomainError {
+  readonly status = 410;
+  constructor(message: string, code = "GONE") {
+    super(code, message);
+  }
+}
+
 export class TooManyRequestsError extends DomainError {
   readonly status = 429;
   constructor(

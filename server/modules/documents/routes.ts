@@ -8,7 +8,9 @@ import { DocumentParams, ExamParams, UploadQuery } from "./schemas.js";
 import { DOCUMENT_MAX_BYTES, documentFile, listDocuments, uploadDocument } from "./service.js";
 
 /** RFC 6266 / 5987: the display name survives any character without touching the header's syntax. */
-const inline = (name: string) => `inline; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+export const contentDisposition = (type: "inline" | "attachment", name: string) =>
+  `${type}; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+const inline = (name: string) => contentDisposition("inline", name);
 
 /** `maxBytes` is a parameter so that tests can refuse a small file as too large. */
 export function documentRoutes(ctx: AppContext, maxBytes = DOCUMENT_MAX_BYTES): SecureRouter {

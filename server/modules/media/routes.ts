@@ -14,17 +14,20 @@ const Params = z.object({ id: z.uuid() });
 const CACHE_CONTROL = "private, max-age=300";
 const ACCEL_PREFIX = "/_protected/";
 
-/** Sends a file of DATA_DIR the caller was checked for (through nginx when configured). */
-export async function sendStoredFile(ctx: AppContext, res: Response, relative: string): Promise<void> {
+/**
+ * Sends a file of DATA_DIR the caller was checked for (through nginx when configured).
+ * `cacheControl`: a student's graded copy, for one, must stay in no cache at all.
+ */
+export async function sendStoredFile(ctx: AppContext, res: Response, relative: string, cacheControl = CACHE_CONTROL): Promise<void> {
   if (ctx.config.MEDIA_X_ACCEL) {
-    res.setHeader("Cache-Control", CACHE_CONTROL);
+    res.setHeader("Cache-Control", cacheControl);
     res.setHeader("X-Accel-Redirect", ACCEL_PREFIX + relative.split(path.sep).map(encodeURIComponent).join("/"));
     res.type(path.extname(relative)).end();
     return;
   }
   const storage = new Storage(ctx.config.DATA_DIR);
   await new Promise<void>((resolve, reject) =>
-    res.sendFile(storage.abs(relative), { cacheControl: false, headers: { "Cache-Control": CACHE_CONTROL } }, (err) => (err ? reject(err) : resolve())),
+    res.sendFile(storage.abs(relative), { cacheControl: false, headers: { "Cache-Control": cacheControl } }, (err) => (err ? reject(err) : resolve())),
   );
 }
 
