@@ -24,6 +24,12 @@ import { mediaRoutes } from "./modules/media/routes.js";
 import { identificationRoutes } from "./modules/identification/routes.js";
 import { gradingRoutes } from "./modules/grading/routes.js";
 import { documentRoutes } from "./modules/documents/routes.js";
+import { accessCodeRoutes } from "./modules/access-codes/routes.js";
+import { reviewRoutes } from "./modules/reviews/routes.js";
+import { publicationRoutes } from "./modules/publication/routes.js";
+import { portalRoutes } from "./modules/portal/routes.js";
+import { statisticsRoutes } from "./modules/statistics/routes.js";
+import { exportRoutes } from "./modules/exports/routes.js";
 
 function securityHeaders(ctx: AppContext) {
   const production = ctx.config.production;
@@ -109,6 +115,12 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/api", identificationRoutes(ctx));
   mount(app, "/api", gradingRoutes(ctx));
   mount(app, "/api", documentRoutes(ctx));
+  mount(app, "/api", accessCodeRoutes(ctx));
+  mount(app, "/api", reviewRoutes(ctx));
+  mount(app, "/api", publicationRoutes(ctx));
+  mount(app, "/api", portalRoutes(ctx));
+  mount(app, "/api", statisticsRoutes(ctx));
+  mount(app, "/api", exportRoutes(ctx));
   mount(app, "/api/pages", mediaRoutes(ctx));
   app.use("/api", notFound);
 

@@ -6,6 +6,7 @@ import type { Principal, StaffPrincipal, StudentPrincipal } from "../../lib/auth
 import { hashSecret, passwordProblem, verifyDecoy, verifySecret } from "../../lib/auth/secrets.js";
 import type { Sql } from "../../lib/sql.js";
 import type { PrincipalRef } from "./schemas.js";
+import { canonicalAccessCode } from "../access-codes/service.js";
 
 export const invalidCredentials = () =>
   new UnauthenticatedError("Identifiant ou mot de passe incorrect.", "INVALID_CREDENTIALS");
@@ -26,7 +27,8 @@ export async function verifyStaff(db: Db, email: string, password: string, meta:
 export async function verifyStudent(db: Db, login: string, accessCode: string, meta: RequestMeta): Promise<StudentPrincipal | null> {
   const student = await db.student.findUnique({ where: { login } });
   // A student without an access code yet costs the same time as a wrong one.
-  const ok = student?.accessCodeHash ? await verifySecret(student.accessCodeHash, accessCode) : await verifyDecoy(accessCode);
+  const code = canonicalAccessCode(accessCode);
+  const ok = student?.accessCodeHash ? await verifySecret(student.accessCodeHash, code) : await verifyDecoy(code);
   if (!student || !ok || student.disabled) {
     const reason = !student ? "unknown_account" : !student.accessCodeHash ? "no_access_code" : !ok ? "wrong_access_code" : "account_disabled";
     await audit(db, { schoolId: student?.schoolId, actorType: "anonymous", actorId: student?.id, action: "auth.student_login.failed", data: { reason, login } }, meta);

@@ -1,9 +1,11 @@
 // Finalizing a copy: its grader asks, the copy goes LOCKED → FINALIZING in one transaction, and
 // the worker's copy.flatten job draws the graded PDF (→ GRADED, or FAILED with a reason).
 // Asking twice for the same version changes nothing; a FAILED copy can be sent again; an admin
-// can reopen a graded copy (→ READY), its graded PDFs staying in the copy's history.
+// (or a review request's answer) can reopen a graded copy (→ READY), its graded PDFs staying in
+// the copy's history.
 import type { AppContext } from "../../lib/context.js";
 import type { Prisma } from "../../lib/db.js";
+import type { CopyStatus } from "../../generated/prisma/enums.js";
 import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
@@ -70,12 +72,21 @@ export async function retryFinalize(ctx: AppContext, actor: StaffPrincipal, copy
 /** An admin takes a graded (or failed) copy back to grading; its PDFs stay in GradedPdf. */
 export async function reopenCopy(ctx: AppContext, actor: StaffPrincipal, copyId: string, meta: RequestMeta): Promise<void> {
   await ctx.db.$transaction(async (tx) => {
-    const copy = await copyForStaff(ctx, tx, actor, copyId);
-    if (copy.status !== "GRADED" && copy.status !== "FAILED") throw new ConflictError("Seule une copie corrigée (ou dont la finalisation a échoué) peut être rouverte.", "NOT_GRADED");
-    await tx.copy.update({ where: { id: copyId }, data: { status: "READY", gradedPdfPath: null, totalScore: null, finalizedAt: null, failureReason: null } });
-    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, actorId: actor.id, type: "reopened", fromStatus: copy.status, toStatus: "READY", data: { gradedPdfPath: copy.gradedPdfPath } } });
-    await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.reopened", targetType: "copy", targetId: copyId, data: { from: copy.status } }, meta);
+    await reopenLockedCopy(tx, actor, await copyForStaff(ctx, tx, actor, copyId), meta);
   });
+}
+
+/**
+ * The one reopening rule, shared by reopenCopy and a review answered with a reopen: GRADED (or
+ * FAILED) → READY, with its event and audit; the graded PDFs stay in GradedPdf. The caller has
+ * checked who may do it and locked the copy's row (lockCopyRow) in `tx`; `context` (a review's
+ * id, say) goes into the event and the audit.
+ */
+export async function reopenLockedCopy(tx: Tx, actor: StaffPrincipal, copy: { id: string; schoolId: string; status: CopyStatus; gradedPdfPath: string | null }, meta: RequestMeta, context: Record<string, string> = {}): Promise<void> {
+  if (copy.status !== "GRADED" && copy.status !== "FAILED") throw new ConflictError("Seule une copie corrigée (ou dont la finalisation a échoué) peut être rouverte.", "NOT_GRADED");
+  await tx.copy.update({ where: { id: copy.id }, data: { status: "READY", gradedPdfPath: null, totalScore: null, finalizedAt: null, failureReason: null } });
+  await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId: copy.id, actorId: actor.id, type: "reopened", fromStatus: copy.status, toStatus: "READY", data: { gradedPdfPath: copy.gradedPdfPath, ...context } } });
+  await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.reopened", targetType: "copy", targetId: copy.id, data: { from: copy.status, ...context } }, meta);
 }
 
 /** Copies left FINALIZING (a worker killed, Redis emptied): their flatten job is queued again. */

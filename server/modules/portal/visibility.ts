@@ -17,12 +17,25 @@ export function visibleCopiesOf(student: StudentPrincipal): Prisma.CopyWhereInpu
   };
 }
 
+// A reopened copy keeps showing its latest graded PDF until the next one is drawn.
+const visibleInclude = {
+  exam: { include: { questions: { orderBy: { position: "asc" } } } },
+  gradedPdfs: { orderBy: { draftVersion: "desc" }, take: 1 },
+} satisfies Prisma.CopyInclude;
+type VisibleRow = Prisma.CopyGetPayload<{ include: typeof visibleInclude }>;
+
+const withLatestPdf = (copy: VisibleRow) => ({ ...copy, latestPdf: copy.gradedPdfs[0]! });
+export type VisibleCopy = ReturnType<typeof withLatestPdf>;
+
 /** The copy if `student` may see it, with its exam and its latest graded PDF; 404 otherwise. */
-export async function visibleCopy(db: Reader, student: StudentPrincipal, copyId: string) {
-  const copy = await db.copy.findFirst({
-    where: { id: copyId, ...visibleCopiesOf(student) },
-    include: { exam: { include: { questions: { orderBy: { position: "asc" } } } }, gradedPdfs: { orderBy: { draftVersion: "desc" }, take: 1 } },
-  });
+export async function visibleCopy(db: Reader, student: StudentPrincipal, copyId: string): Promise<VisibleCopy> {
+  const copy = await db.copy.findFirst({ where: { id: copyId, ...visibleCopiesOf(student) }, include: visibleInclude });
   if (!copy) throw new NotFoundError("Copie introuvable.");
-  return { ...copy, latestPdf: copy.gradedPdfs[0]! };
+  return withLatestPdf(copy);
+}
+
+/** Every copy `student` may see, newest exam first, each with its exam and latest graded PDF. */
+export async function visibleCopies(db: Reader, student: StudentPrincipal): Promise<VisibleCopy[]> {
+  const copies = await db.copy.findMany({ where: visibleCopiesOf(student), include: visibleInclude, orderBy: [{ exam: { date: "desc" } }, { exam: { createdAt: "desc" } }] });
+  return copies.map(withLatestPdf);
 }

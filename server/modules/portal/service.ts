@@ -1,0 +1,69 @@
+// The student portal: the copies a student may see (portal/visibility.ts decides which) with
+// their marks, per-question scores and review requests, and the download of their latest
+// graded PDF, audited.
+import type { AppContext } from "../../lib/context.js";
+import type { Db } from "../../lib/db.js";
+import { audit, type RequestMeta } from "../../lib/audit.js";
+import type { StudentPrincipal } from "../../lib/auth/principal.js";
+import { studentReviewDto } from "../reviews/service.js";
+import { scaledMark } from "../statistics/service.js";
+import { visibleCopies, visibleCopy, type VisibleCopy } from "./visibility.js";
+
+type Reviews = Parameters<typeof studentReviewDto>[0][];
+
+/**
+ * What the student sees of one copy, as of its latest graded PDF: a reopened copy keeps its
+ * mark until it is graded again. `scores` are those of the draft that PDF was drawn from.
+ */
+function portalCopyDto(copy: VisibleCopy, scores: Record<string, number | null> | undefined, reviews: Reviews, now: Date) {
+  const { exam, latestPdf } = copy;
+  const maxTotal = exam.questions.reduce((sum, q) => sum + q.maxPoints.toNumber(), 0);
+  const totalScore = latestPdf.totalScore.toNumber();
+  const reportScale = exam.reportScale.toNumber();
+  const deadline = exam.reviewDeadline;
+  return {
+    copyId: copy.id,
+    examId: exam.id,
+    title: exam.title,
+    subject: exam.subject,
+    date: exam.date.toISOString().slice(0, 10),
+    mark: scaledMark(totalScore, maxTotal, reportScale),
+    reportScale,
+    totalScore,
+    maxTotal,
+    underReview: copy.status !== "GRADED",
+    gradedAt: latestPdf.createdAt.toISOString(),
+    questions: exam.questions.map((q) => ({ id: q.id, label: q.label, maxPoints: q.maxPoints.toNumber(), score: scores?.[q.id] ?? null })),
+    reviewDeadline: deadline?.toISOString() ?? null,
+    canRequestReview: deadline !== null && deadline > now,
+    reviews: reviews.map(studentReviewDto),
+  };
+}
+export type PortalCopyDto = ReturnType<typeof portalCopyDto>;
+
+export async function myCopies(db: Db, student: StudentPrincipal): Promise<PortalCopyDto[]> {
+  const copies = await visibleCopies(db, student);
+  if (copies.length === 0) return [];
+  const drafts = await db.draft.findMany({
+    where: { OR: copies.map((c) => ({ copyId: c.id, version: c.latestPdf.draftVersion })) },
+    select: { copyId: true, scores: true },
+  });
+  const reviews = await db.reviewRequest.findMany({ where: { copyId: { in: copies.map((c) => c.id) }, studentId: student.id }, orderBy: { createdAt: "asc" } });
+  const scoresOf = new Map(drafts.map((d) => [d.copyId, d.scores as Record<string, number | null>]));
+  const now = new Date();
+  return copies.map((c) => portalCopyDto(c, scoresOf.get(c.id), reviews.filter((r) => r.copyId === c.id), now));
+}
+
+/** Characters a file system or a browser's save dialog would refuse in a file name. */
+const fileSafe = (name: string) => name.replace(/[\\/:*?"<>|\p{Cc}]+/gu, "_").trim();
+
+/**
+ * The copy's latest graded PDF, opened (a file gone missing fails here, before anything is sent
+ * or audited), its download audited; 404 when the student may not see the copy.
+ */
+export async function myGradedPdf(ctx: AppContext, student: StudentPrincipal, copyId: string, meta: RequestMeta) {
+  const copy = await visibleCopy(ctx.db, student, copyId);
+  const pdf = copy.latestPdf;
+  await audit(ctx.db, { schoolId: student.schoolId, actorType: "student", actorId: student.id, action: "copy.downloaded", targetType: "copy", targetId: copyId, data: { gradedPdfId: pdf.id, draftVersion: pdf.draftVersion } }, meta);
+  return { storagePath: pdf.storagePath, name: fileSafe(`${copy.exam.title} - ${copy.exam.subject}.pdf`) };
+}
