@@ -44,6 +44,11 @@ export const router = createRouter({
       meta: { roles: ["ADMIN"], title: "titles.studentImport" },
     },
     {
+      path: "/admin/eleves/codes",
+      component: () => import("./views/AccessCodesView.vue"),
+      meta: { roles: ["ADMIN"], title: "accessCodes.title" },
+    },
+    {
       path: "/admin/examens/nouveau",
       component: () => import("./views/ExamNewView.vue"),
       meta: { roles: ["ADMIN"], title: "titles.newExam" },
@@ -59,6 +64,11 @@ export const router = createRouter({
       meta: { roles: ["ADMIN"], title: "titles.identification" },
     },
     {
+      path: "/admin/examens/:id/statistiques",
+      component: () => import("./views/StatisticsView.vue"),
+      meta: { roles: ["ADMIN"], title: "statistics.title" },
+    },
+    {
       path: "/enseignant",
       component: () => import("./views/TeacherHomeView.vue"),
       meta: { roles: ["TEACHER"], title: "titles.teacher" },
@@ -67,6 +77,11 @@ export const router = createRouter({
       path: "/enseignant/examens/:id",
       component: () => import("./views/TeacherExamView.vue"),
       meta: { roles: ["TEACHER"], title: "grading.titles.exam" },
+    },
+    {
+      path: "/enseignant/examens/:id/statistiques",
+      component: () => import("./views/StatisticsView.vue"),
+      meta: { roles: ["TEACHER"], title: "statistics.title" },
     },
     {
       path: "/enseignant/copies/:id",

@@ -257,4 +257,32 @@ describe("ApiClient identification desk", () => {
     expect(draft).toEqual({ copyId: "c1", version: 4, savedAt: "2026-11-30T10:00:00.000Z", annotations: [stroke], scores: { q1: 2 }, comment: "Bien.", rubric: { q1: ["i1"] }, overrides: [] });
     expect(headersOf(fetchMock, 0)["If-Match"]).toBe('"3"');
   });
+
+  it("builds the addresses of the publication, portal, access code and export downloads under its base", () => {
+    const { client } = clientWith();
+    expect(client.myCopyPdfUrl("c/1")).toBe("/api/me/copies/c%2F1/pdf");
+    expect(client.accessCodeSlipsUrl("i1")).toBe("/api/access-codes/issues/i1/slips.pdf");
+    expect(client.accessCodesCsvUrl("i1")).toBe("/api/access-codes/issues/i1/codes.csv");
+    expect(client.examExportUrl("e1", "pronote.csv")).toBe("/api/exams/e1/exports/pronote.csv");
+    expect(client.examExportUrl("e1", "graded-pdfs.zip")).toBe("/api/exams/e1/exports/graded-pdfs.zip");
+  });
+
+  it("sends only the review filters given, and the publication changes as JSON", async () => {
+    const publication = { examId: "e1", reviewDeadline: null, classes: [], warnings: { ungradedCopies: [], unidentifiedBooklets: 0 } };
+    const { client, fetchMock } = clientWith(json(200, { reviews: [] }), json(200, { reviews: [] }), json(200, { publication }), json(200, { publication }));
+    await client.listReviews();
+    await client.listReviews({ status: "ALL", examId: "e1" });
+    await client.publishExam("e1", { classNames: ["TG1"], confirm: true });
+    await client.setReviewDeadline("e1", null);
+
+    expect(fetchMock.mock.calls.map(([url]) => url)).toEqual(["/api/reviews", "/api/reviews?status=ALL&examId=e1", "/api/exams/e1/publication", "/api/exams/e1/review-deadline"]);
+    expect(JSON.parse(String(fetchMock.mock.calls[2]?.[1]?.body))).toEqual({ classNames: ["TG1"], confirm: true });
+    expect(fetchMock.mock.calls[3]?.[1]).toMatchObject({ method: "PUT", body: JSON.stringify({ reviewDeadline: null }) });
+  });
+
+  it("keeps the warnings of a refused publication as the error's details", async () => {
+    const warnings = { ungradedCopies: [], unidentifiedBooklets: 2 };
+    const { client } = clientWith(json(409, { error: { code: "PUBLISH_WARNINGS", message: "Confirmez", requestId: "r", details: warnings } }));
+    await expect(client.publishExam("e1")).rejects.toMatchObject({ status: 409, code: "PUBLISH_WARNINGS", details: warnings });
+  });
 });

@@ -2,6 +2,20 @@
 // error normalisation into ApiError.
 import type {
   AcceptResponse,
+  AccessCodeClassesResponse,
+  CodeIssueResponse,
+  ExamExportKind,
+  IssueAccessCodesInput,
+  PortalCopiesResponse,
+  PublicationResponse,
+  PublishInput,
+  ReviewAnswerInput,
+  ReviewRequestInput,
+  ReviewsQuery,
+  ReviewsResponse,
+  StaffReviewResponse,
+  StatisticsResponse,
+  StudentReviewResponse,
   BatchProgressResponse,
   BatchesResponse,
   BatchResponse,
@@ -165,6 +179,14 @@ const booklet = (id: string) => `/booklets/${encodeURIComponent(id)}`;
 const deskPage = (id: string) => `/desk/pages/${encodeURIComponent(id)}`;
 const exam = (id: string) => `/exams/${encodeURIComponent(id)}`;
 const copy = (id: string) => `/copies/${encodeURIComponent(id)}`;
+const myCopy = (id: string) => `/me/copies/${encodeURIComponent(id)}`;
+const codeIssue = (id: string) => `/access-codes/issues/${encodeURIComponent(id)}`;
+
+/** `?key=value&…` of the defined entries, or "" when there are none. */
+function queryString(query: Readonly<Partial<Record<string, string>>>): string {
+  const entries = Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return entries.length > 0 ? `?${new URLSearchParams(entries).toString()}` : "";
+}
 
 export class ApiClient {
   private csrfToken = "";
@@ -493,6 +515,79 @@ export class ApiClient {
     const form = new FormData();
     form.append("file", file, file.name);
     return this.reported(`${exam(examId)}/documents?kind=${kind}`, (path) => this.sendForm<ExamDocumentResponse>(path, form, options, true));
+  }
+
+  // ---- Publication, student portal, review requests, access codes, exports, statistics
+
+  getPublication(examId: string): Promise<PublicationResponse> {
+    return this.request<PublicationResponse>("GET", `${exam(examId)}/publication`);
+  }
+
+  /** Answers 409 PUBLISH_WARNINGS (details: PublicationWarnings) unless confirm or nothing to warn about. */
+  publishExam(examId: string, input: PublishInput = {}): Promise<PublicationResponse> {
+    return this.request<PublicationResponse>("POST", `${exam(examId)}/publication`, input);
+  }
+
+  unpublishExam(examId: string, input: { classNames?: string[] } = {}): Promise<PublicationResponse> {
+    return this.request<PublicationResponse>("POST", `${exam(examId)}/unpublish`, input);
+  }
+
+  /** reviewDeadline: an ISO date-time, or null for no review requests at all. */
+  setReviewDeadline(examId: string, reviewDeadline: string | null): Promise<PublicationResponse> {
+    return this.request<PublicationResponse>("PUT", `${exam(examId)}/review-deadline`, { reviewDeadline });
+  }
+
+  /** The student's published copies, newest exam first. */
+  myCopies(): Promise<PortalCopiesResponse> {
+    return this.request<PortalCopiesResponse>("GET", "/me/copies");
+  }
+
+  /** Address of the student's graded PDF of a copy (sent as a download). */
+  myCopyPdfUrl(copyId: string): string {
+    return `${this.baseUrl}${myCopy(copyId)}/pdf`;
+  }
+
+  requestReview(copyId: string, input: ReviewRequestInput): Promise<StudentReviewResponse> {
+    return this.request<StudentReviewResponse>("POST", `${myCopy(copyId)}/reviews`, input);
+  }
+
+  listReviews(query: ReviewsQuery = {}): Promise<ReviewsResponse> {
+    return this.request<ReviewsResponse>("GET", `/reviews${queryString({ ...query })}`);
+  }
+
+  answerReview(reviewId: string, input: ReviewAnswerInput): Promise<StaffReviewResponse> {
+    return this.request<StaffReviewResponse>("POST", `/reviews/${encodeURIComponent(reviewId)}/answer`, input);
+  }
+
+  accessCodeClasses(): Promise<AccessCodeClassesResponse> {
+    return this.request<AccessCodeClassesResponse>("GET", "/access-codes/classes");
+  }
+
+  issueAccessCodes(input: IssueAccessCodesInput): Promise<CodeIssueResponse> {
+    return this.request<CodeIssueResponse>("POST", "/access-codes", input);
+  }
+
+  reissueAccessCode(studentId: string): Promise<CodeIssueResponse> {
+    return this.request<CodeIssueResponse>("POST", `/students/${encodeURIComponent(studentId)}/access-code`);
+  }
+
+  /** Address of the printable slips of an issue (410 ISSUE_EXPIRED after 30 minutes). */
+  accessCodeSlipsUrl(issueId: string): string {
+    return `${this.baseUrl}${codeIssue(issueId)}/slips.pdf`;
+  }
+
+  /** Address of the CSV of an issue (410 ISSUE_EXPIRED after 30 minutes). */
+  accessCodesCsvUrl(issueId: string): string {
+    return `${this.baseUrl}${codeIssue(issueId)}/codes.csv`;
+  }
+
+  /** Address of one of the exam's exports (sent as a download). */
+  examExportUrl(examId: string, kind: ExamExportKind): string {
+    return `${this.baseUrl}${exam(examId)}/exports/${kind}`;
+  }
+
+  examStatistics(examId: string): Promise<StatisticsResponse> {
+    return this.request<StatisticsResponse>("GET", `${exam(examId)}/statistics`);
   }
 
   pingWorker(): Promise<PingResponse> {

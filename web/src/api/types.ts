@@ -722,3 +722,211 @@ export interface CopyHistoryEvent {
 export interface CopyHistoryResponse {
   events: CopyHistoryEvent[];
 }
+
+// ---- Issue 6: publication, student portal, review requests, access codes, exports, statistics
+
+/** What an admin is told before publishing: copies not graded yet, booklets nobody is attached to. */
+export interface PublicationWarnings {
+  /** Copies not GRADED (STAGING included). */
+  ungradedCopies: { copyId: string; anonymousCode: string; studentName: string | null; className: string | null; status: string }[];
+  /** Booklets of the exam not yet identified or attached to a student copy. */
+  unidentifiedBooklets: number;
+}
+
+export interface PublicationClass {
+  className: string;
+  published: boolean;
+  publishedAt: string | null;
+  students: number;
+  gradedCopies: number;
+}
+
+export interface PublicationDto {
+  examId: string;
+  reviewDeadline: string | null;
+  classes: PublicationClass[];
+  /** For all the exam's classes. */
+  warnings: PublicationWarnings;
+}
+
+export interface PublicationResponse {
+  publication: PublicationDto;
+}
+
+export interface PublishInput {
+  /** Default: all the exam's classes. */
+  classNames?: string[];
+  /** Publish despite the warnings (otherwise 409 PUBLISH_WARNINGS with them as details). */
+  confirm?: boolean;
+}
+
+export type ReviewStatus = "OPEN" | "ANSWERED";
+
+export interface StudentReviewDto {
+  id: string;
+  questionId: string;
+  message: string;
+  status: ReviewStatus;
+  answer: string | null;
+  answeredAt: string | null;
+  reopened: boolean;
+  createdAt: string;
+}
+
+export interface PortalCopyQuestion {
+  id: string;
+  label: string;
+  maxPoints: number;
+  score: number | null;
+}
+
+export interface PortalCopyDto {
+  copyId: string;
+  examId: string;
+  title: string;
+  subject: string;
+  date: string;
+  /** On the report scale, rounded to 2 decimals. */
+  mark: number;
+  reportScale: number;
+  totalScore: number;
+  maxTotal: number;
+  /** The copy was reopened and is being graded again. */
+  underReview: boolean;
+  /** The latest graded PDF's creation. */
+  gradedAt: string;
+  /** From the latest graded version. */
+  questions: PortalCopyQuestion[];
+  reviewDeadline: string | null;
+  /** The deadline has not passed. */
+  canRequestReview: boolean;
+  reviews: StudentReviewDto[];
+}
+
+export interface PortalCopiesResponse {
+  copies: PortalCopyDto[];
+}
+
+export interface ReviewRequestInput {
+  questionId: string;
+  /** 1–1000 characters. */
+  message: string;
+}
+
+export interface StudentReviewResponse {
+  review: StudentReviewDto;
+}
+
+export interface StaffReviewDto {
+  id: string;
+  copyId: string;
+  examId: string;
+  examTitle: string;
+  questionId: string;
+  questionLabel: string;
+  /** null when the exam is anonymous and the caller is a teacher: anonymousCode only then. */
+  student: { name: string; className: string } | null;
+  anonymousCode: string;
+  message: string;
+  status: ReviewStatus;
+  answer: string | null;
+  answeredAt: string | null;
+  answeredBy: string | null;
+  reopened: boolean;
+  createdAt: string;
+  copyStatus: string;
+}
+
+export type ReviewFilterStatus = ReviewStatus | "ALL";
+
+export interface ReviewsQuery {
+  /** Default OPEN. */
+  status?: ReviewFilterStatus;
+  examId?: string;
+}
+
+export interface ReviewsResponse {
+  reviews: StaffReviewDto[];
+}
+
+export interface ReviewAnswerInput {
+  /** 1–2000 characters. */
+  answer: string;
+  /** The copy goes back to grading (its graded PDF is kept in its history). */
+  reopen: boolean;
+}
+
+export interface StaffReviewResponse {
+  review: StaffReviewDto;
+}
+
+export interface AccessCodeClassDto {
+  className: string;
+  /** Active students of the class. */
+  students: number;
+  withCode: number;
+  lastIssuedAt: string | null;
+}
+
+export interface AccessCodeClassesResponse {
+  classes: AccessCodeClassDto[];
+}
+
+/** all: every student of the class gets a new code; missing: only those without one. */
+export type AccessCodeScope = "all" | "missing";
+
+export interface IssueAccessCodesInput {
+  className: string;
+  scope: AccessCodeScope;
+}
+
+/** Codes just made: their slips and CSV can be downloaded until expiresAt (30 minutes). */
+export interface CodeIssueDto {
+  id: string;
+  className: string | null;
+  count: number;
+  expiresAt: string;
+}
+
+export interface CodeIssueResponse {
+  issue: CodeIssueDto;
+}
+
+export type ExamExportKind = "pronote.csv" | "detailed.csv" | "graded-pdfs.zip";
+
+export interface HistogramBin {
+  from: number;
+  to: number;
+  count: number;
+}
+
+/** Marks on the report scale; the histogram's last bin is closed. */
+export interface Stats {
+  count: number;
+  mean: number | null;
+  median: number | null;
+  stdDev: number | null;
+  min: number | null;
+  max: number | null;
+  histogram: HistogramBin[];
+}
+
+export interface QuestionStats {
+  id: string;
+  label: string;
+  maxPoints: number;
+  averageScore: number | null;
+  averageRatio: number | null;
+}
+
+export interface StatisticsDto {
+  examId: string;
+  reportScale: number;
+  overall: Stats;
+  classes: ({ className: string } & Stats)[];
+  questions: QuestionStats[];
+}
+
+export interface StatisticsResponse {
+  statistics: StatisticsDto;
+}
