@@ -32,6 +32,7 @@ async function makeClass(className: string, names: [string, string][], extra: { 
 }
 
 const issue = (client: Client, body: object) => client.agent.post("/api/access-codes").set("X-CSRF-Token", client.csrf).send(body);
+const classStudents = (client: Client, className: string) => client.agent.get(`/api/access-codes/classes/${encodeURIComponent(className)}/students`);
 const reissue = (client: Client, studentId: string) => client.agent.post(`/api/students/${studentId}/access-code`).set("X-CSRF-Token", client.csrf).send({});
 const login = async (loginName: string, accessCode: string) => {
   const anon = await anonymousClient(env.app);
@@ -175,6 +176,39 @@ describe("reissuing one student's code", () => {
     expect((await login(alice!.login, newCode)).status).toBe(200);
     expect([...(await codesOf(classIssue)).keys()]).toEqual([bob!.login]);
     expect(await env.ctx.db.auditLog.count({ where: { action: "access_code.reissued", targetType: "student", targetId: alice!.id, data: { path: ["issueId"], equals: res.body.issue.id } } })).toBe(1);
+  });
+});
+
+describe("listing a class's students", () => {
+  it("lists active and disabled students by last then first name, with whether they have a code and never the code", async () => {
+    const [zoe, adam] = await makeClass("2nde/H", [["Élie", "Zoé"], ["Élie", "Adam"]]);
+    const [leo] = await makeClass("2nde/H", [["Dupont", "Léo"]], { disabled: true });
+    const [bea] = await makeClass("2nde/H", [["Fabre", "Béa"]]);
+    await makeClass("2nde I", [["Autre", "Classe"]]);
+    await reissue(admin, bea!.id).expect(201);
+    const issuedAt = (await env.ctx.db.student.findUniqueOrThrow({ where: { id: bea!.id } })).accessCodeIssuedAt!.toISOString();
+
+    const res = await classStudents(admin, "2nde/H").expect(200);
+    const noCode = { disabled: false, hasCode: false, codeIssuedAt: null };
+    expect(res.body).toEqual({
+      students: [
+        { id: leo!.id, lastName: "Dupont", firstName: "Léo", login: leo!.login, disabled: true, hasCode: false, codeIssuedAt: null },
+        { id: adam!.id, lastName: "Élie", firstName: "Adam", login: adam!.login, ...noCode },
+        { id: zoe!.id, lastName: "Élie", firstName: "Zoé", login: zoe!.login, ...noCode },
+        { id: bea!.id, lastName: "Fabre", firstName: "Béa", login: bea!.login, disabled: false, hasCode: true, codeIssuedAt: issuedAt },
+      ],
+    });
+    expect((await classStudents(admin, "Terminale Z").expect(200)).body).toEqual({ students: [] });
+  });
+
+  it("shows nothing of a school's students to another school's admin, teachers or students", async () => {
+    const [student] = await makeClass("2nde J", [["Lambert", "Nina"]]);
+    const code = (await codesOf((await issue(admin, { className: "2nde J", scope: "all" }).expect(201)).body.issue.id as string)).get(student!.login)!;
+
+    expect((await classStudents(otherAdmin, "2nde J").expect(200)).body).toEqual({ students: [] });
+    const teacher = await staffClient(env.app, (await createStaff(env.ctx, schoolId, "TEACHER")).email);
+    await classStudents(teacher, "2nde J").expect(403);
+    await classStudents(await studentClient(env.app, student!.login, code), "2nde J").expect(403);
   });
 });
 

@@ -5,8 +5,8 @@ import { parse } from "../../lib/http/validate.js";
 import { requestMeta } from "../../lib/audit.js";
 import { staffOf } from "../../lib/auth/principal.js";
 import { contentDisposition } from "../documents/routes.js";
-import { IssueInput, IssueParams, StudentParams } from "./schemas.js";
-import { accessCodeClasses, issueClassCodes, issueDownload, reissueStudentCode } from "./service.js";
+import { ClassParams, IssueInput, IssueParams, StudentParams } from "./schemas.js";
+import { accessCodeClasses, accessCodeStudents, issueClassCodes, issueDownload, reissueStudentCode } from "./service.js";
 import { slipsCsv, slipsPdf } from "./slips.js";
 
 /** Mounted at /api: it serves /access-codes/… and /students/:id/access-code. */
@@ -16,6 +16,9 @@ export function accessCodeRoutes(ctx: AppContext): SecureRouter {
 
   routes.get("/access-codes/classes", allow("ADMIN"), async (req, res) => {
     res.json({ classes: await accessCodeClasses(ctx, staffOf(req).schoolId) });
+  });
+  routes.get("/access-codes/classes/:className/students", allow("ADMIN"), async (req, res) => {
+    res.json({ students: await accessCodeStudents(ctx, staffOf(req).schoolId, parse(ClassParams, req.params).className) });
   });
   routes.post("/access-codes", allow("ADMIN"), async (req, res) => {
     res.status(201).json({ issue: await issueClassCodes(ctx, staffOf(req), parse(IssueInput, req.body), requestMeta(req)) });

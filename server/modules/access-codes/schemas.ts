@@ -9,6 +9,7 @@ export type IssueInput = z.infer<typeof IssueInput>;
 
 export const StudentParams = z.object({ id: z.uuid() });
 export const IssueParams = z.object({ issueId: z.uuid() });
+export const ClassParams = z.object({ className: z.string().trim().min(1).max(100) });
 
 export interface CodeIssueDto {
   id: string;
@@ -23,4 +24,15 @@ export interface AccessCodeClassDto {
   students: number;
   withCode: number;
   lastIssuedAt: string | null;
+}
+
+/** A student of a class as the access codes page lists them: whether they have a code, never the code. */
+export interface AccessCodeStudentDto {
+  id: string;
+  lastName: string;
+  firstName: string;
+  login: string;
+  disabled: boolean;
+  hasCode: boolean;
+  codeIssuedAt: string | null;
 }

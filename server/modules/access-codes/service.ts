@@ -10,7 +10,7 @@ import { audit, type AuditEntry, type RequestMeta } from "../../lib/audit.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { hashSecret } from "../../lib/auth/secrets.js";
 import { ConflictError, GoneError, NotFoundError } from "../../lib/errors.js";
-import type { AccessCodeClassDto, CodeIssueDto, IssueInput } from "./schemas.js";
+import type { AccessCodeClassDto, AccessCodeStudentDto, CodeIssueDto, IssueInput } from "./schemas.js";
 import type { Slip } from "./slips.js";
 
 /** No 0/O, 1/I/L: a code is read off paper and typed by a child. */
@@ -27,6 +27,10 @@ const HASH_CONCURRENCY = 2;
 
 const ISSUED = "access_codes.issued";
 const REISSUED = "access_code.reissued";
+
+const collator = new Intl.Collator("fr", { numeric: true, sensitivity: "base" });
+const byName = (a: { lastName: string; firstName: string }, b: { lastName: string; firstName: string }) =>
+  collator.compare(a.lastName, b.lastName) || collator.compare(a.firstName, b.firstName);
 
 const issueExpired = () => new GoneError("Ces codes ne sont plus disponibles : générez-en de nouveaux.", "ISSUE_EXPIRED");
 
@@ -54,6 +58,17 @@ export async function accessCodeClasses(ctx: AppContext, schoolId: string): Prom
   return groups
     .map((g) => ({ className: g.className, students: g._count._all, withCode: g._count.accessCodeHash, lastIssuedAt: g._max.accessCodeIssuedAt?.toISOString() ?? null }))
     .sort((a, b) => collator.compare(a.className, b.className));
+}
+
+/** The class's students, disabled ones included (so the admin sees why one has no code), by name. */
+export async function accessCodeStudents(ctx: AppContext, schoolId: string, className: string): Promise<AccessCodeStudentDto[]> {
+  const students = await ctx.db.student.findMany({
+    where: { schoolId, className },
+    select: { id: true, lastName: true, firstName: true, login: true, disabled: true, accessCodeHash: true, accessCodeIssuedAt: true },
+  });
+  return students
+    .map(({ accessCodeHash, accessCodeIssuedAt, ...s }) => ({ ...s, hasCode: accessCodeHash !== null, codeIssuedAt: accessCodeIssuedAt?.toISOString() ?? null }))
+    .sort(byName);
 }
 
 export async function issueClassCodes(ctx: AppContext, actor: StaffPrincipal, input: IssueInput, meta: RequestMeta): Promise<CodeIssueDto> {
@@ -144,8 +159,6 @@ export interface IssueDownload {
   slips: Slip[];
 }
 
-const collator = new Intl.Collator("fr", { numeric: true, sensitivity: "base" });
-
 /**
  * The slips of an issue, audited. A student whose code was issued again since (alone or with
  * the class) is left out: their slip here would carry a code that no longer works.
@@ -162,7 +175,7 @@ export async function issueDownload(ctx: AppContext, actor: StaffPrincipal, issu
   if (students.length === 0) throw issueExpired();
   const slips = students
     .map(({ id, ...s }) => ({ ...s, code: codes.get(id)! }))
-    .sort((a, b) => collator.compare(a.className, b.className) || collator.compare(a.lastName, b.lastName) || collator.compare(a.firstName, b.firstName));
+    .sort((a, b) => collator.compare(a.className, b.className) || byName(a, b));
   const school = await ctx.db.school.findUniqueOrThrow({ where: { id: actor.schoolId }, select: { name: true } });
   await audit(ctx.db, { schoolId: actor.schoolId, actorType: "staff", actorId: actor.id, action: "access_codes.downloaded", data: { issueId, format, count: slips.length } }, meta);
   const fileName = stored.className !== null ? `Codes d'accès - ${stored.className}` : `Code d'accès - ${slips[0]!.lastName} ${slips[0]!.firstName}`;

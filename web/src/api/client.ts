@@ -3,6 +3,7 @@
 import type {
   AcceptResponse,
   AccessCodeClassesResponse,
+  AccessCodeStudentsResponse,
   CodeIssueResponse,
   ExamExportKind,
   IssueAccessCodesInput,
@@ -561,6 +562,11 @@ export class ApiClient {
 
   accessCodeClasses(): Promise<AccessCodeClassesResponse> {
     return this.request<AccessCodeClassesResponse>("GET", "/access-codes/classes");
+  }
+
+  /** The class's students, disabled ones included; an unknown class has none. */
+  accessCodeStudents(className: string): Promise<AccessCodeStudentsResponse> {
+    return this.request<AccessCodeStudentsResponse>("GET", `/access-codes/classes/${encodeURIComponent(className)}/students`);
   }
 
   issueAccessCodes(input: IssueAccessCodesInput): Promise<CodeIssueResponse> {

@@ -872,6 +872,22 @@ export interface AccessCodeClassesResponse {
   classes: AccessCodeClassDto[];
 }
 
+/** A student of a class on the access codes page: whether they have a code, never the code. */
+export interface AccessCodeStudentDto {
+  id: string;
+  lastName: string;
+  firstName: string;
+  login: string;
+  /** A disabled account cannot be given a code. */
+  disabled: boolean;
+  hasCode: boolean;
+  codeIssuedAt: string | null;
+}
+
+export interface AccessCodeStudentsResponse {
+  students: AccessCodeStudentDto[];
+}
+
 /** all: every student of the class gets a new code; missing: only those without one. */
 export type AccessCodeScope = "all" | "missing";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { coverage, issueExpired, issueLine, lastIssued, needsConfirm, nothingMissing } from "./accessCodes";
+import { formatDateTime } from "../../format";
+import { canReissue, coverage, issueExpired, issueLine, lastIssued, needsConfirm, nothingMissing, reissueQuestion, studentCode } from "./accessCodes";
 
 describe("access codes", () => {
   const expiresAt = "2026-12-03T13:35:00Z";
@@ -28,5 +29,20 @@ describe("access codes", () => {
     expect(needsConfirm({ withCode: 3 }, "missing")).toBe(false);
     expect(nothingMissing({ students: 30, withCode: 30 })).toBe(true);
     expect(nothingMissing({ students: 30, withCode: 29 })).toBe(false);
+  });
+
+  it("tells whether a student has a code and since when, and gives codes only to active accounts", () => {
+    expect(studentCode({ hasCode: false, codeIssuedAt: null })).toBe("pas de code");
+    expect(studentCode({ hasCode: true, codeIssuedAt: expiresAt })).toBe(`code attribué le ${formatDateTime(expiresAt)}`);
+    expect(studentCode({ hasCode: true, codeIssuedAt: null })).toBe("code attribué");
+    expect(canReissue({ disabled: false })).toBe(true);
+    expect(canReissue({ disabled: true })).toBe(false);
+  });
+
+  it("warns before a new code that the student's old code and sessions end", () => {
+    expect(reissueQuestion({ lastName: "DUPONT", firstName: "Léa", hasCode: true })).toBe(
+      "Un nouveau code va remplacer celui de DUPONT Léa : l’ancien code ne fonctionnera plus et ses sessions ouvertes seront fermées.",
+    );
+    expect(reissueQuestion({ lastName: "DUPONT", firstName: "Léa", hasCode: false })).toBe("Un code d’accès va être généré pour DUPONT Léa.");
   });
 });

@@ -1,6 +1,7 @@
-// What the access codes page shows of a class and of the codes just made for it.
-import type { AccessCodeClassDto, AccessCodeScope, CodeIssueDto } from "../../api/types";
+// What the access codes page shows of a class, of its students, and of the codes just made.
+import type { AccessCodeClassDto, AccessCodeScope, AccessCodeStudentDto, CodeIssueDto } from "../../api/types";
 import { formatDateTime } from "../../format";
+import { studentName } from "../desk";
 import { i18n } from "../../i18n";
 
 const { t } = i18n.global;
@@ -33,4 +34,21 @@ export function needsConfirm(cls: Pick<AccessCodeClassDto, "withCode">, scope: A
 /** Nothing to make: every student of the class has a code already. */
 export function nothingMissing(cls: Pick<AccessCodeClassDto, "students" | "withCode">): boolean {
   return cls.withCode >= cls.students;
+}
+
+/** "code attribué le 3 déc. 2026 à 14:05", or "pas de code". */
+export function studentCode(student: Pick<AccessCodeStudentDto, "hasCode" | "codeIssuedAt">): string {
+  if (!student.hasCode) return t("accessCodes.students.noCode");
+  return student.codeIssuedAt ? t("accessCodes.students.codeSince", { at: formatDateTime(student.codeIssuedAt) }) : t("accessCodes.students.hasCode");
+}
+
+/** A disabled account cannot be given a code (the server refuses it). */
+export function canReissue(student: Pick<AccessCodeStudentDto, "disabled">): boolean {
+  return !student.disabled;
+}
+
+/** Asked before making a student a new code: what it ends when they already have one. */
+export function reissueQuestion(student: Pick<AccessCodeStudentDto, "lastName" | "firstName" | "hasCode">): string {
+  const name = studentName(student);
+  return student.hasCode ? t("accessCodes.students.confirmReplace", { name }) : t("accessCodes.students.confirmFirst", { name });
 }
