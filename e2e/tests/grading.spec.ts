@@ -4,9 +4,9 @@
 // types the scores, reloads (everything is still there), finalizes and downloads the graded PDF.
 // Meanwhile the other teacher, in another browser context, finds the copy locked by the first.
 import { readFileSync } from "node:fs";
-import { expect, request, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { makeA4Batch } from "../../server/test/scan-factory.js";
-import { atPath, cspViolations, logins, staffLogin } from "./helpers.js";
+import { atPath, body, cspViolations, logins, staffApi, staffLogin, staffMember } from "./helpers.js";
 
 const CLASS = "2nde B";
 
@@ -17,52 +17,40 @@ interface Teacher {
 }
 
 /** An API client signed in as the demo admin, sending the CSRF token on writes. */
-async function adminApi(baseURL: string): Promise<{ api: APIRequestContext; headers: Record<string, string> }> {
-  const api = await request.newContext({ baseURL });
-  const admin = logins().staff.find((s) => s.role === "ADMIN")!;
-  const { csrfToken } = (await (await api.get("/api/auth/session")).json()) as { csrfToken: string };
-  const login = await api.post("/api/auth/login", { headers: { "X-CSRF-Token": csrfToken }, data: { email: admin.email, password: admin.password } });
-  expect(login.status()).toBe(200);
-  return { api, headers: { "X-CSRF-Token": ((await login.json()) as { csrfToken: string }).csrfToken } };
-}
-
-async function json<T>(response: Awaited<ReturnType<APIRequestContext["get"]>>, status = 200): Promise<T> {
-  expect(response.status(), await response.text()).toBe(status);
-  return (await response.json()) as T;
-}
+const adminApi = (baseURL: string) => staffApi(baseURL, staffMember("ADMIN"));
 
 /** An exam with two READY copies (two pages each), graded by both demo teachers. */
 async function examToGrade(baseURL: string, title: string): Promise<string> {
   const { api, headers } = await adminApi(baseURL);
   try {
     const examInput = { title, subject: "Mathématiques", date: "2026-11-20", classNames: [CLASS], pagesPerCopy: 2, layout: "A4_BATCH" };
-    const { exam } = await json<{ exam: { id: string } }>(await api.post("/api/exams", { headers, data: examInput }), 201);
+    const { exam } = await body<{ exam: { id: string } }>(await api.post("/api/exams", { headers, data: examInput }), 201);
     const scheme = { questions: [{ label: "Exercice 1", maxPoints: 4, step: 0.5 }, { label: "Exercice 2", maxPoints: 6, step: 0.25 }], reportScale: 20 };
-    await json(await api.put(`/api/exams/${exam.id}/marking-scheme`, { headers, data: scheme }));
+    await body(await api.put(`/api/exams/${exam.id}/marking-scheme`, { headers, data: scheme }));
 
     const scan = { name: "copies.pdf", mimeType: "application/pdf", buffer: Buffer.from(await makeA4Batch({ pages: 4 })) };
-    const { batch } = await json<{ batch: { id: string } }>(await api.post(`/api/exams/${exam.id}/scans`, { headers, multipart: { file: scan } }), 201);
+    const { batch } = await body<{ batch: { id: string } }>(await api.post(`/api/exams/${exam.id}/scans`, { headers, multipart: { file: scan } }), 201);
     await expect
       .poll(async () => ((await (await api.get(`/api/scans/${batch.id}/progress`)).json()) as { progress: { status: string } }).progress.status, { timeout: 90_000 })
       .toBe("DONE");
 
     // The worker reads each booklet's header; nothing on these pages names a student: identified by hand.
     type Desk = { booklets: { id: string; status: string }[]; students: { id: string }[] };
-    const desk = async () => json<Desk>(await api.get(`/api/exams/${exam.id}/identification`));
+    const desk = async () => body<Desk>(await api.get(`/api/exams/${exam.id}/identification`));
     await expect.poll(async () => (await desk()).booklets.filter((b) => b.status === "PENDING").length, { timeout: 120_000 }).toBe(2);
     const { booklets, students } = await desk();
     for (const [i, booklet] of booklets.entries()) {
-      await json(await api.post(`/api/booklets/${booklet.id}/identify`, { headers, data: { studentId: students[i]!.id } }));
+      await body(await api.post(`/api/booklets/${booklet.id}/identify`, { headers, data: { studentId: students[i]!.id } }));
     }
 
     // The subject, to open beside the copy.
     const subject = { name: "sujet.pdf", mimeType: "application/pdf", buffer: Buffer.from(await makeA4Batch({ pages: 1, encoding: "vector" })) };
-    await json(await api.post(`/api/exams/${exam.id}/documents?kind=SUBJECT`, { headers, multipart: { file: subject } }), 201);
+    await body(await api.post(`/api/exams/${exam.id}/documents?kind=SUBJECT`, { headers, multipart: { file: subject } }), 201);
 
-    const { users } = await json<{ users: { id: string; role: string }[] }>(await api.get("/api/users"));
+    const { users } = await body<{ users: { id: string; role: string }[] }>(await api.get("/api/users"));
     const teachers = users.filter((u) => u.role === "TEACHER").map((u) => u.id);
-    await json(await api.put(`/api/exams/${exam.id}/graders`, { headers, data: { userIds: teachers } }));
-    await json(await api.post(`/api/exams/${exam.id}/dispatch`, { headers, data: { mode: "even" } }));
+    await body(await api.put(`/api/exams/${exam.id}/graders`, { headers, data: { userIds: teachers } }));
+    await body(await api.post(`/api/exams/${exam.id}/dispatch`, { headers, data: { mode: "even" } }));
     return exam.id;
   } finally {
     await api.dispose();

@@ -1,6 +1,6 @@
 // What the browser tests share: the seeded logins, signing in, and watching for CSP refusals.
 import { readFileSync } from "node:fs";
-import type { Page } from "@playwright/test";
+import { expect, request, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import type { Logins } from "../stack.js";
 
 // Read when a test runs, not at import: the runner may load the specs before global setup.
@@ -37,3 +37,24 @@ export async function cspViolations(page: Page): Promise<string[]> {
   });
   return violations;
 }
+
+export interface StaffApi {
+  api: APIRequestContext;
+  headers: Record<string, string>;
+}
+
+/** An API client signed in as this staff member, sending the CSRF token on writes. */
+export async function staffApi(baseURL: string, who: { email: string; password: string }): Promise<StaffApi> {
+  const api = await request.newContext({ baseURL });
+  const { csrfToken } = (await (await api.get("/api/auth/session")).json()) as { csrfToken: string };
+  const login = await api.post("/api/auth/login", { headers: { "X-CSRF-Token": csrfToken }, data: { email: who.email, password: who.password } });
+  expect(login.status()).toBe(200);
+  return { api, headers: { "X-CSRF-Token": ((await login.json()) as { csrfToken: string }).csrfToken } };
+}
+
+/** The JSON body of an answer that must have this status (the body is shown when it has not). */
+export async function body<T>(response: APIResponse, status = 200): Promise<T> {
+  expect(response.status(), await response.text()).toBe(status);
+  return (await response.json()) as T;
+}
+

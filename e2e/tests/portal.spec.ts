@@ -11,18 +11,13 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { expect, request, test, type APIRequestContext, type APIResponse, type Browser } from "@playwright/test";
+import { expect, test, type Browser } from "@playwright/test";
 import sharp from "sharp";
 import { makeA4Batch, readPageLabel } from "../../server/test/scan-factory.js";
-import { atPath, cspViolations, staffLogin, staffMember } from "./helpers.js";
+import { atPath, body, cspViolations, staffApi, staffLogin, staffMember, type StaffApi } from "./helpers.js";
 
 const run = promisify(execFile);
 const CLASS = "2nde B";
-
-interface Api {
-  api: APIRequestContext;
-  headers: Record<string, string>;
-}
 
 interface Student {
   id: string;
@@ -30,22 +25,8 @@ interface Student {
   firstName: string;
 }
 
-/** An API client signed in as this staff member, sending the CSRF token on writes. */
-async function staffApi(baseURL: string, who: { email: string; password: string }): Promise<Api> {
-  const api = await request.newContext({ baseURL });
-  const { csrfToken } = (await (await api.get("/api/auth/session")).json()) as { csrfToken: string };
-  const login = await api.post("/api/auth/login", { headers: { "X-CSRF-Token": csrfToken }, data: { email: who.email, password: who.password } });
-  expect(login.status()).toBe(200);
-  return { api, headers: { "X-CSRF-Token": ((await login.json()) as { csrfToken: string }).csrfToken } };
-}
-
-async function body<T>(response: APIResponse, status = 200): Promise<T> {
-  expect(response.status(), await response.text()).toBe(status);
-  return (await response.json()) as T;
-}
-
 /** The exam, its questions and its single READY copy (the scan's two pages), identified as a student of the class and given to the demo teacher. */
-async function examWithCopy(admin: Api, title: string, scan: Uint8Array): Promise<{ examId: string; questions: string[]; student: Student }> {
+async function examWithCopy(admin: StaffApi, title: string, scan: Uint8Array): Promise<{ examId: string; questions: string[]; student: Student }> {
   const { api, headers } = admin;
   const examInput = { title, subject: "Mathématiques", date: "2026-11-20", classNames: [CLASS], pagesPerCopy: 2, layout: "A4_BATCH" };
   const { exam } = await body<{ exam: { id: string } }>(await api.post("/api/exams", { headers, data: examInput }), 201);
@@ -72,7 +53,7 @@ async function examWithCopy(admin: Api, title: string, scan: Uint8Array): Promis
 }
 
 /** The teacher scores the copy (2,5 / 4 and 4,75 / 6: 14,5 / 20) and finalizes it; resolves to its id once the worker has drawn its graded PDF. */
-async function gradeIt(teacher: Api, examId: string, [first, second]: string[]): Promise<string> {
+async function gradeIt(teacher: StaffApi, examId: string, [first, second]: string[]): Promise<string> {
   const { api, headers } = teacher;
   const { copyId } = await body<{ copyId: string }>(await api.get(`/api/exams/${examId}/copies/next`));
   const { lock } = await body<{ lock: { token: string } }>(await api.post(`/api/copies/${copyId}/lock`, { headers, data: {} }));
@@ -122,7 +103,7 @@ async function pdfText(pdf: Buffer): Promise<string> {
 }
 
 /** The login and access code printed on this student's slip, among the slips of the class's new codes. */
-async function printedSlip(admin: Api, student: Student): Promise<{ login: string; code: string }> {
+async function printedSlip(admin: StaffApi, student: Student): Promise<{ login: string; code: string }> {
   const { api, headers } = admin;
   const { issue } = await body<{ issue: { id: string; count: number } }>(await api.post("/api/access-codes", { headers, data: { className: CLASS, scope: "all" } }), 201);
   expect(issue.count).toBeGreaterThan(0);
