@@ -153,8 +153,19 @@ export async function addDraftVersion(sql: Sql, copy: { id: string; schoolId: st
   return saved!.createdAt;
 }
 
+/**
+ * A save that applies rubric items waits while an item of the exam is being changed and its
+ * copies re-scored (rubric.ts holds this lock exclusively meanwhile): else it could derive its
+ * scores from the old points after the re-score had already passed this copy by. Taken before
+ * the copy's row lock, in the order re-scoring takes them.
+ */
+async function shareRubricLock(sql: Sql, copyId: string): Promise<void> {
+  await sql.rows(`SELECT pg_advisory_xact_lock_shared(hashtext('rubric:' || "examId"::text)) FROM "Copy" WHERE "id" = $1::uuid`, [copyId]);
+}
+
 export async function saveDraft(ctx: AppContext, actor: StaffPrincipal, copyId: string, baseVersion: number, input: DraftInput): Promise<SavedDraftDto> {
   return pgTransaction(ctx.pool, async (sql) => {
+    if (Object.values(input.rubric).some((items) => items.length > 0)) await shareRubricLock(sql, copyId);
     const copy = await copyForWrite(sql, actor, copyId, input.lockToken, baseVersion);
     const content: DraftContent = { annotations: input.annotations, comment: input.comment, rubric: input.rubric, overrides: input.overrides };
     const scores = await scoresOf(sql, copy.examId, content, input.scores);

@@ -132,4 +132,27 @@ describe("rubrics", () => {
     expect((await latestScores(copies[4]!))[q1.id]).toBe(3);
     await patch(alice, `/api/rubric-items/${justify}`, { points: 2 }).expect(409);
   });
+
+  it("makes a save applying an item wait for that item's change, so its score uses the new points", async () => {
+    const copyId = copies[4]!;
+    const { token } = await env.ctx.db.copyLock.findUniqueOrThrow({ where: { copyId } });
+    const { version } = await env.ctx.db.draft.findFirstOrThrow({ where: { copyId }, orderBy: { version: "desc" } });
+    const changing = await env.ctx.pool.connect();
+    try {
+      // An item change as rubric.ts makes it: the exam's rubric lock first, then the new points.
+      await changing.query("BEGIN");
+      await changing.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`rubric:${examId}`]);
+      await changing.query(`UPDATE "RubricItem" SET "points" = 3 WHERE "id" = $1::uuid`, [bonus]);
+      const saving = bob.agent.put(`/api/copies/${copyId}/draft`).set("X-CSRF-Token", bob.csrf).set("If-Match", `"${version}"`)
+        .send({ lockToken: token, annotations: [], comment: "", scores: {}, rubric: { [q2.id]: [bonus] } }).then((r) => r);
+      const waiting = () => env.ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`);
+      await waitFor(waiting, (r) => r.rows[0]!.n === 1);
+      await changing.query("COMMIT");
+      const saved = await saving;
+      expect(saved.status).toBe(200);
+      expect(saved.body.draft.scores[q2.id]).toBe(3);
+    } finally {
+      changing.release();
+    }
+  });
 });

@@ -79,6 +79,7 @@ async function checkShortcut(tx: Tx, examId: string, shortcut: string | null | u
 }
 
 /** Serialises rubric changes of one exam: two re-scorings never interleave. */
+/** The exam's rubric lock, exclusive: autosaves applying items take it shared (drafts.ts). */
 const lockRubric = (tx: Tx, examId: string) => tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rubric:${examId}`}))`;
 
 export async function createRubricItem(ctx: AppContext, actor: StaffPrincipal, examId: string, input: { questionId: string; label: string; points: number; shortcut: string | null }, meta: RequestMeta): Promise<RubricItemDto> {
