@@ -9,6 +9,7 @@ import type { Prisma } from "../../lib/db.js";
 import { audit, type AuditEntry, type RequestMeta } from "../../lib/audit.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { hashSecret } from "../../lib/auth/secrets.js";
+import { byName, frenchOrder } from "../../lib/collation.js";
 import { ConflictError, GoneError, NotFoundError } from "../../lib/errors.js";
 import type { AccessCodeClassDto, AccessCodeStudentDto, CodeIssueDto, IssueInput } from "./schemas.js";
 import type { Slip } from "./slips.js";
@@ -28,9 +29,6 @@ const HASH_CONCURRENCY = 2;
 const ISSUED = "access_codes.issued";
 const REISSUED = "access_code.reissued";
 
-const collator = new Intl.Collator("fr", { numeric: true, sensitivity: "base" });
-const byName = (a: { lastName: string; firstName: string }, b: { lastName: string; firstName: string }) =>
-  collator.compare(a.lastName, b.lastName) || collator.compare(a.firstName, b.firstName);
 
 const issueExpired = () => new GoneError("Ces codes ne sont plus disponibles : générez-en de nouveaux.", "ISSUE_EXPIRED");
 
@@ -57,7 +55,7 @@ export async function accessCodeClasses(ctx: AppContext, schoolId: string): Prom
   });
   return groups
     .map((g) => ({ className: g.className, students: g._count._all, withCode: g._count.accessCodeHash, lastIssuedAt: g._max.accessCodeIssuedAt?.toISOString() ?? null }))
-    .sort((a, b) => collator.compare(a.className, b.className));
+    .sort((a, b) => frenchOrder(a.className, b.className));
 }
 
 /** The class's students, disabled ones included (so the admin sees why one has no code), by name. */
@@ -116,13 +114,12 @@ async function issueCodes(
   const issue: CodeIssueDto = { id: randomUUID(), className, count: entries.length, expiresAt: new Date(issuedAt.getTime() + ISSUE_TTL_SECONDS * 1000).toISOString() };
   const stored: StoredIssue = { className, issuedAt: issuedAt.toISOString(), entries };
   await ctx.db.$transaction(async (tx) => {
-    for (const [i, entry] of entries.entries()) {
-      const { count } = await tx.student.updateMany({
-        where: { id: entry.studentId, schoolId: actor.schoolId, disabled: false },
-        data: { accessCodeHash: hashes[i]!, accessCodeIssuedAt: issuedAt },
-      });
-      if (count !== 1) throw new ConflictError("La liste des élèves a changé pendant la génération des codes : recommencez.", "STUDENTS_CHANGED");
-    }
+    // One statement for the whole class; timestamps as UTC text, the way Prisma stores them.
+    const updated = await tx.$executeRaw`
+      UPDATE "Student" s SET "accessCodeHash" = v.hash, "accessCodeIssuedAt" = ${issuedAt.toISOString()}::timestamp, "updatedAt" = ${issuedAt.toISOString()}::timestamp
+      FROM unnest(${studentIds}::uuid[], ${hashes}::text[]) AS v(id, hash)
+      WHERE s."id" = v.id AND s."schoolId" = ${actor.schoolId}::uuid AND NOT s."disabled"`;
+    if (updated !== entries.length) throw new ConflictError("La liste des élèves a changé pendant la génération des codes : recommencez.", "STUDENTS_CHANGED");
     await endStudentSessions(tx, studentIds);
     await audit(tx, { schoolId: actor.schoolId, actorType: "staff", actorId: actor.id, ...auditEntry(issue.id, issue.count) }, meta);
     // Last, so that Redis failing rolls the codes back. Should the commit fail after it, the
@@ -175,7 +172,7 @@ export async function issueDownload(ctx: AppContext, actor: StaffPrincipal, issu
   if (students.length === 0) throw issueExpired();
   const slips = students
     .map(({ id, ...s }) => ({ ...s, code: codes.get(id)! }))
-    .sort((a, b) => collator.compare(a.className, b.className) || byName(a, b));
+    .sort((a, b) => frenchOrder(a.className, b.className) || byName(a, b));
   const school = await ctx.db.school.findUniqueOrThrow({ where: { id: actor.schoolId }, select: { name: true } });
   await audit(ctx.db, { schoolId: actor.schoolId, actorType: "staff", actorId: actor.id, action: "access_codes.downloaded", data: { issueId, format, count: slips.length } }, meta);
   const fileName = stored.className !== null ? `Codes d'accès - ${stored.className}` : `Code d'accès - ${slips[0]!.lastName} ${slips[0]!.firstName}`;

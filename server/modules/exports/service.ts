@@ -4,10 +4,11 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import type { AppContext } from "../../lib/context.js";
 import type { Db } from "../../lib/db.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
+import { byName, frenchOrder } from "../../lib/collation.js";
 import { csvDocument } from "../../lib/csv.js";
 import { Storage } from "../../lib/storage.js";
 import { findExam } from "../exams/service.js";
-import { examResults, frenchOrder, type ExamResults, type GradedResult, type GradedStudent } from "../statistics/service.js";
+import { examResults, type ExamResults, type GradedResult, type GradedStudent } from "../statistics/service.js";
 import { detailedRows } from "./detailed.js";
 import { pronoteRows, type RosterLine } from "./pronote.js";
 import type { ExportKind } from "./schemas.js";
@@ -19,8 +20,7 @@ interface Roster {
   unidentified: GradedResult[];
 }
 
-const byClassAndName = (a: GradedStudent, b: GradedStudent) =>
-  frenchOrder(a.className, b.className) || frenchOrder(a.lastName, b.lastName) || frenchOrder(a.firstName, b.firstName) || a.id.localeCompare(b.id);
+const byClassAndName = (a: GradedStudent, b: GradedStudent) => frenchOrder(a.className, b.className) || byName(a, b) || a.id.localeCompare(b.id);
 
 /**
  * Who the exports list: the active students of the exam's classes, plus any student with a

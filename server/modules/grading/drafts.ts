@@ -3,6 +3,7 @@
 // hold the copy's lock, so two tabs or a lost lock never overwrite anyone's work silently.
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../../lib/context.js";
+import type { Db } from "../../lib/db.js";
 import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { pgTransaction, poolSql, type Sql } from "../../lib/sql.js";
@@ -46,6 +47,16 @@ const DRAFT_COLUMNS = `"version", "content", "scores", "createdAt" AT TIME ZONE 
 export async function latestDraft(sql: Sql, copyId: string): Promise<DraftRow | null> {
   const rows = await sql.rows<DraftRow>(`SELECT ${DRAFT_COLUMNS} FROM "Draft" WHERE "copyId" = $1::uuid ORDER BY "version" DESC LIMIT 1`, [copyId]);
   return rows[0] ?? null;
+}
+
+/**
+ * The scores of the versions these copies' latest graded PDFs were drawn from (what the PDF the
+ * student holds shows), by copy. Such a version is never pruned (addDraftVersion).
+ */
+export async function gradedScores(db: Db, graded: readonly { copyId: string; draftVersion: number }[]): Promise<Map<string, Scores>> {
+  if (graded.length === 0) return new Map();
+  const drafts = await db.draft.findMany({ where: { OR: graded.map((g) => ({ copyId: g.copyId, version: g.draftVersion })) }, select: { copyId: true, scores: true } });
+  return new Map(drafts.map((d) => [d.copyId, d.scores as Scores]));
 }
 
 /** A copy's draft is for the exam's graders (to work) and the school's admins (to follow). */

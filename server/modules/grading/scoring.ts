@@ -62,6 +62,17 @@ export function totalOf(scores: Scores): number {
   return Object.values(scores).reduce<number>((sum, points) => sum + (points ?? 0), 0);
 }
 
+/** The points an exam's marking scheme is out of. */
+export const maxTotalOf = (questions: readonly { maxPoints: Numeric | number }[]): number => questions.reduce((sum, q) => sum + Number(q.maxPoints), 0);
+
+/**
+ * The mark on the exam's report scale, to the cent: printed on the graded PDF, shown on the
+ * portal, exported to Pronote. One function, so that they all agree.
+ */
+export function scaledMark(totalScore: number, maxTotal: number, reportScale: number): number {
+  return maxTotal > 0 ? Math.round((totalScore / maxTotal) * reportScale * 100) / 100 : 0;
+}
+
 export const sameScores = (a: Scores, b: Scores) => {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((key) => (a[key] ?? null) === (b[key] ?? null));

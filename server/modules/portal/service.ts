@@ -6,7 +6,8 @@ import type { Db } from "../../lib/db.js";
 import { audit, type RequestMeta } from "../../lib/audit.js";
 import type { StudentPrincipal } from "../../lib/auth/principal.js";
 import { studentReviewDto } from "../reviews/service.js";
-import { scaledMark } from "../statistics/service.js";
+import { gradedScores } from "../grading/drafts.js";
+import { maxTotalOf, scaledMark } from "../grading/scoring.js";
 import { visibleCopies, visibleCopy, type VisibleCopy } from "./visibility.js";
 
 type Reviews = Parameters<typeof studentReviewDto>[0][];
@@ -17,7 +18,7 @@ type Reviews = Parameters<typeof studentReviewDto>[0][];
  */
 function portalCopyDto(copy: VisibleCopy, scores: Record<string, number | null> | undefined, reviews: Reviews, now: Date) {
   const { exam, latestPdf } = copy;
-  const maxTotal = exam.questions.reduce((sum, q) => sum + q.maxPoints.toNumber(), 0);
+  const maxTotal = maxTotalOf(exam.questions);
   const totalScore = latestPdf.totalScore.toNumber();
   const reportScale = exam.reportScale.toNumber();
   const deadline = exam.reviewDeadline;
@@ -44,12 +45,8 @@ export type PortalCopyDto = ReturnType<typeof portalCopyDto>;
 export async function myCopies(db: Db, student: StudentPrincipal): Promise<PortalCopyDto[]> {
   const copies = await visibleCopies(db, student);
   if (copies.length === 0) return [];
-  const drafts = await db.draft.findMany({
-    where: { OR: copies.map((c) => ({ copyId: c.id, version: c.latestPdf.draftVersion })) },
-    select: { copyId: true, scores: true },
-  });
   const reviews = await db.reviewRequest.findMany({ where: { copyId: { in: copies.map((c) => c.id) }, studentId: student.id }, orderBy: { createdAt: "asc" } });
-  const scoresOf = new Map(drafts.map((d) => [d.copyId, d.scores as Record<string, number | null>]));
+  const scoresOf = await gradedScores(db, copies.map((c) => ({ copyId: c.id, draftVersion: c.latestPdf.draftVersion })));
   const now = new Date();
   return copies.map((c) => portalCopyDto(c, scoresOf.get(c.id), reviews.filter((r) => r.copyId === c.id), now));
 }

@@ -5,22 +5,13 @@ import type { AppContext } from "../../lib/context.js";
 import type { Db } from "../../lib/db.js";
 import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
+import { frenchOrder } from "../../lib/collation.js";
 import { round2 } from "../../lib/csv.js";
 import type { findExam } from "../exams/service.js";
 import { gradableExam } from "../grading/copies.js";
-import type { Scores } from "../grading/scoring.js";
+import { gradedScores } from "../grading/drafts.js";
+import { maxTotalOf, scaledMark, type Scores } from "../grading/scoring.js";
 import type { HistogramBin, QuestionStats, StatisticsDto, Stats, Summary } from "./schemas.js";
-
-/** Class names, people's names: French alphabetical order, "2nde B" before "2nde C", accents ignored. */
-export const frenchOrder = new Intl.Collator("fr", { numeric: true }).compare;
-
-/**
- * The mark on the report scale. Same arithmetic as the summary printed on the graded PDF
- * (grading/flatten/job.ts), so that an export and the copy the student holds agree to the cent.
- */
-export function scaledMark(totalScore: number, maxTotal: number, reportScale: number): number {
-  return maxTotal > 0 ? Math.round((totalScore / maxTotal) * reportScale * 100) / 100 : 0;
-}
 
 const EMPTY: Summary = { count: 0, mean: null, median: null, stdDev: null, min: null, max: null };
 
@@ -149,7 +140,7 @@ export function examFacts(exam: ExamRow): ExamResults["exam"] {
  */
 export async function examResults(db: Db, row: ExamRow): Promise<ExamResults> {
   const exam = examFacts(row);
-  const maxTotal = exam.questions.reduce((sum, q) => sum + q.maxPoints, 0);
+  const maxTotal = maxTotalOf(exam.questions);
   const copies = await db.copy.findMany({
     where: { examId: exam.id, schoolId: row.schoolId, status: "GRADED", gradedPdfs: { some: {} } },
     select: {
@@ -160,8 +151,7 @@ export async function examResults(db: Db, row: ExamRow): Promise<ExamResults> {
     },
     orderBy: { anonymousCode: "asc" },
   });
-  const drafts = copies.length === 0 ? [] : await db.draft.findMany({ where: { OR: copies.map((c) => ({ copyId: c.id, version: c.gradedPdfs[0]!.draftVersion })) }, select: { copyId: true, scores: true } });
-  const scoresOf = new Map(drafts.map((d) => [d.copyId, d.scores as Scores]));
+  const scoresOf = await gradedScores(db, copies.map((c) => ({ copyId: c.id, draftVersion: c.gradedPdfs[0]!.draftVersion })));
   const graded = copies.map((c) => {
     const pdf = c.gradedPdfs[0]!;
     const totalScore = pdf.totalScore.toNumber();

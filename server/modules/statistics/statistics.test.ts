@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createSchool, createStaff, createStudent, createTestEnv, staffClient, studentClient, type Client, type TestEnv } from "../../test/harness.js";
 import { ds3Fixture } from "../../test/marks-fixture.js";
-import { examStatistics, histogram, questionStats, scaledMark, summarize } from "./service.js";
+import { scaledMark } from "../grading/scoring.js";
+import { examStatistics, histogram, questionStats, summarize } from "./service.js";
 
 describe("summarize", () => {
   it("gives mean, median, population standard deviation, min and max", () => {

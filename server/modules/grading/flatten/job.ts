@@ -12,7 +12,7 @@ import type { Prisma } from "../../../lib/db.js";
 import { run } from "../../../lib/exec.js";
 import { splitPageName, Storage } from "../../../lib/storage.js";
 import { copyPages } from "../copies.js";
-import { contentOf, totalOf, type Scores } from "../scoring.js";
+import { contentOf, maxTotalOf, scaledMark, totalOf, type Scores } from "../scoring.js";
 import { FlattenError, type FlattenPool, type FlattenTask, type SourceFile } from "./pool.js";
 
 export interface FlattenEnv {
@@ -121,7 +121,7 @@ async function taskFor(ctx: AppContext, storage: Storage, copyId: string, versio
   const usesRubric = Object.keys(content.rubric).length > 0 || content.annotations.some((a) => a.type === "rubric");
   const items = usesRubric ? await ctx.db.$queryRaw<ItemRow[]>`SELECT "id", "label", "points", "questionId" FROM "RubricItem" WHERE "examId" = ${copy.examId}::uuid` : [];
   const modes = new Map(questions.map((q) => [q.id, q.rubricMode]));
-  const maxTotal = questions.reduce((sum, q) => sum + q.maxPoints.toNumber(), 0);
+  const maxTotal = maxTotalOf(questions);
   const total = totalOf(scores);
   const reportScale = copy.reportScale.toNumber();
   return {
@@ -142,7 +142,7 @@ async function taskFor(ctx: AppContext, storage: Storage, copyId: string, versio
       applied: content.rubric,
       total,
       maxTotal,
-      scaled: maxTotal > 0 ? Math.round((total / maxTotal) * reportScale * 100) / 100 : 0,
+      scaled: scaledMark(total, maxTotal, reportScale),
       reportScale,
       exam: { title: copy.title, subject: copy.subject, date: copy.date.toISOString().slice(0, 10) },
       anonymousCode: copy.anonymousCode,
