@@ -15,9 +15,12 @@ export async function gradableExam(ctx: AppContext, actor: StaffPrincipal, examI
   return exam;
 }
 
+/** Graders of an anonymous exam see codes, not names; admins always see names. */
+export const showsNames = (actor: StaffPrincipal, exam: { anonymousGrading: boolean }) => actor.role === "ADMIN" || !exam.anonymousGrading;
+
 export async function listCopies(ctx: AppContext, actor: StaffPrincipal, examId: string, filter: { mine: boolean }) {
   const exam = await gradableExam(ctx, actor, examId);
-  const showNames = actor.role === "ADMIN" || !exam.anonymousGrading;
+  const showNames = showsNames(actor, exam);
   const now = new Date();
   const copies = await ctx.db.copy.findMany({
     where: { examId, status: { not: "STAGING" }, ...(filter.mine ? { graderId: actor.id } : {}) },
@@ -115,7 +118,7 @@ export async function copyWorkspace(ctx: AppContext, actor: StaffPrincipal, copy
       examId: copy.examId,
       anonymousCode: copy.anonymousCode,
       status: copy.status,
-      student: actor.role === "ADMIN" || !exam.anonymousGrading ? copy.student : null,
+      student: showsNames(actor, exam) ? copy.student : null,
       lock: lock ? { holder: lock.user.displayName, mine: lock.userId === actor.id, expiresAt: lock.expiresAt.toISOString() } : null,
       totalScore: copy.totalScore?.toNumber() ?? null,
       failureReason: copy.failureReason,

@@ -8,6 +8,7 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import type { StaffPrincipal, StudentPrincipal } from "../../lib/auth/principal.js";
 import { visibleCopy } from "../portal/visibility.js";
+import { showsNames } from "../grading/copies.js";
 import { lockCopyRow } from "../grading/locks.js";
 import { reopenLockedCopy } from "../grading/finalize.js";
 import { formatDateTime } from "../grading/flatten/text.js";
@@ -65,9 +66,8 @@ const staffInclude = {
 
 type StaffReviewRow = Prisma.ReviewRequestGetPayload<{ include: typeof staffInclude }>;
 
-/** Names stay hidden from teachers when the exam is graded anonymously, as in the grading lists. */
 function staffReviewDto(actor: StaffPrincipal, r: StaffReviewRow) {
-  const showName = actor.role === "ADMIN" || !r.copy.exam.anonymousGrading;
+  const showName = showsNames(actor, r.copy.exam);
   return {
     ...studentReviewDto(r),
     copyId: r.copyId,
