@@ -6,7 +6,7 @@ import path from "node:path";
 import { loadConfigOrExit } from "../server/lib/config.js";
 import { ensureDatabase, migrate } from "../server/lib/database.js";
 import { missingTools, unreachableServices } from "../server/lib/services-check.js";
-import { createDb, createPool } from "../server/lib/db.js";
+import { createDb, createPool, poolSettings } from "../server/lib/db.js";
 import { formatDemoLogins, seedDemo } from "../server/cli/demo.js";
 
 const dev = process.argv.includes("--dev");
@@ -33,7 +33,7 @@ function gitCommit(): string {
 }
 
 async function seed(): Promise<void> {
-  const pool = createPool(config.DATABASE_URL, 2);
+  const pool = createPool(config.DATABASE_URL, { ...poolSettings(config), poolSize: 2 });
   const db = createDb(pool);
   try {
     const logins = await seedDemo(db);

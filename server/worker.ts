@@ -5,6 +5,7 @@ import { setPriority } from "node:os";
 import { loadConfigOrExit } from "./lib/config.js";
 import { closeContext, createContext } from "./lib/context.js";
 import { onShutdown } from "./lib/shutdown.js";
+import { initSentry } from "./lib/sentry.js";
 import { startWorker } from "./worker/run.js";
 
 /**
@@ -26,12 +27,15 @@ function lowerPriority(nice: number, idleClass: boolean): string | null {
 }
 
 const config = loadConfigOrExit();
+await initSentry(config, "worker");
 const notIdle = lowerPriority(config.WORKER_NICE, config.WORKER_IDLE_CLASS);
 const ctx = createContext(config, "worker");
 if (notIdle) ctx.logger.warn({ reason: notIdle }, `the worker could not enter the idle scheduling class: it runs at nice ${config.WORKER_NICE}`);
 const worker = await startWorker(ctx);
 
+// The current jobs finish, or go back to the queue past the grace period, before the
+// database and Redis connections they use are closed.
 onShutdown(ctx.logger, async () => {
-  await worker.close();
+  await worker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
   await closeContext(ctx);
 });

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { dropDatabase, ensureDatabase, migrate, withDatabase } from "../../server/lib/database.js";
-import { createDb, createPool } from "../../server/lib/db.js";
+import { createDb, createPool, poolSettings } from "../../server/lib/db.js";
+import { loadConfig } from "../../server/lib/config.js";
 import { hashSecret } from "../../server/lib/auth/secrets.js";
 
 export const SERVER = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -211,7 +212,7 @@ export async function startStack(opts: { workerConcurrency: number; workerArgs?:
   const databaseUrl = withDatabase(SERVER, `korrigo_bench_${id}`);
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl, { quiet: true });
-  const pool = createPool(databaseUrl, 2);
+  const pool = createPool(databaseUrl, { ...poolSettings(loadConfig({})), poolSize: 2 });
   const db = createDb(pool);
   const school = await db.school.create({ data: { name: "Lycée du banc d'essai", slug: `bench-${id}` } });
   const email = `bench-${id}@korrigo.test`;

@@ -75,6 +75,38 @@ const schema = z.object({
   LOCK_TTL_MINUTES: z.coerce.number().int().positive().max(120).default(10),
   /** Behind nginx: hand media files to it with X-Accel-Redirect instead of streaming them. */
   MEDIA_X_ACCEL: bool.default(false),
+  /** Connections per process in the PostgreSQL pool (API, worker, CLI each have their own). */
+  DB_POOL_SIZE: z.coerce.number().int().positive().max(200).default(10),
+  /**
+   * Set on every pooled connection: a runaway query, a lock wait or a forgotten transaction
+   * fails with a clear error instead of holding a connection (and a teacher) forever. Named
+   * maintenance commands (backup, restore, migrate) raise the statement timeout for themselves.
+   */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Seconds SIGTERM gives in-flight requests (API) or the current job (worker) before exiting. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(25),
+  /**
+   * Port of each worker's own GET /metrics (job counts and durations live in the worker process,
+   * and every worker of `--scale worker=N` is scraped on its own); 0 turns it off.
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Bearer token for GET /metrics from outside METRICS_ALLOW (Prometheus on another machine). */
+  METRICS_TOKEN: z.string().min(32, "METRICS_TOKEN must be at least 32 characters").optional(),
+  /** Addresses (CIDR, comma-separated) that may read /metrics without the token: the internal network. */
+  METRICS_ALLOW: z.string().default("127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"),
+  /** Errors are reported to Sentry (or a compatible service) when set; no personal data is sent. */
+  SENTRY_DSN: z.url().optional(),
+  /** Where files live: the local DATA_DIR (one server, or a shared volume) or S3-compatible object storage. */
+  STORAGE_DRIVER: z.enum(["local", "s3"]).default("local"),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().default("us-east-1"),
+  S3_BUCKET: z.string().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** MinIO, Garage and Ceph usually want path-style addresses (endpoint/bucket/key). */
+  S3_FORCE_PATH_STYLE: bool.default(true),
   APP_VERSION: z.string().default(packageVersion),
   GIT_COMMIT: z.string().default("unknown"),
 });
@@ -103,6 +135,12 @@ function parseTrustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+/** Settings that cannot work together, in any environment. */
+function settingProblems(config: Config): string[] {
+  if (config.STORAGE_DRIVER !== "s3") return [];
+  return (["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const).filter((key) => !config[key]).map((key) => `${key} must be set when STORAGE_DRIVER=s3.`);
+}
+
 function productionProblems(config: Config): string[] {
   const problems: string[] = [];
   if (Buffer.byteLength(config.SESSION_SECRET) < 32) {
@@ -114,6 +152,9 @@ function productionProblems(config: Config): string[] {
   }
   if (new URL(config.PUBLIC_URL).protocol !== "https:") {
     problems.push("PUBLIC_URL must be an https:// address in production.");
+  }
+  if (config.TRUST_PROXY === true) {
+    problems.push("TRUST_PROXY must not be true in production: name the proxies' hop count or addresses (e.g. 1, or 127.0.0.1), so that clients cannot forge their address.");
   }
   if (!config.COOKIE_SECURE) {
     problems.push("COOKIE_SECURE must not be false in production: session cookies must be Secure.");
@@ -128,15 +169,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const config = finish(parsed.data);
-  const problems = config.production ? productionProblems(config) : [];
+  const problems = [...settingProblems(config), ...(config.production ? productionProblems(config) : [])];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
+/** A local .env (see .env.example) fills in what the real environment does not set. */
+export function loadDotEnv(): void {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+}
+
 /** For process entry points: print one line per problem and exit non-zero. */
 export function loadConfigOrExit(): Config {
-  // A local .env (see .env.example) fills in what the real environment does not set.
-  if (existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   try {
     return loadConfig();
   } catch (error) {

@@ -111,3 +111,22 @@ export class UnavailableError extends DomainError {
     super(code, message, details);
   }
 }
+
+/**
+ * PostgreSQL could not answer in time: a row locked by someone else for too long, a statement
+ * past its timeout, a pool with no free connection (busy), or the server down or restarting
+ * (unavailable). Nothing is wrong with the request: the same one a few seconds later may pass.
+ */
+export class DatabaseUnavailableError extends UnavailableError {
+  readonly retryAfterSeconds = 5;
+  constructor(
+    busy: boolean,
+    /** What the driver reported (SQLSTATE, socket error, Prisma code), for the log only. */
+    readonly reason: string,
+  ) {
+    super(
+      busy ? "La base de données est momentanément occupée, réessayez dans quelques secondes." : "La base de données est momentanément indisponible, réessayez dans quelques secondes.",
+      busy ? "DATABASE_BUSY" : "DATABASE_UNAVAILABLE",
+    );
+  }
+}

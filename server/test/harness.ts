@@ -9,6 +9,7 @@ import { closeContext, createContext, type AppContext } from "../lib/context.js"
 import { dropDatabase, ensureDatabase, withDatabase } from "../lib/database.js";
 import { hashSecret } from "../lib/auth/secrets.js";
 import { Writable } from "node:stream";
+import { createServer, type AddressInfo } from "node:net";
 import { createLogger, type Logger } from "../lib/logger.js";
 import { createApp } from "../app.js";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "./env.js";
@@ -30,6 +31,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: "silent",
     WORKER_CONCURRENCY: "2",
     WORKER_HEARTBEAT_SECONDS: "1",
+    // In-process test workers must not compete for the default metrics port.
+    WORKER_METRICS_PORT: "0",
     ...overrides,
   });
 }
@@ -84,13 +87,14 @@ export interface Client {
   csrf: string;
 }
 
-export async function anonymousClient(app: Express): Promise<Client> {
+/** `app`: the app in this process, or the address of an API running as its own process. */
+export async function anonymousClient(app: Express | string): Promise<Client> {
   const agent = request.agent(app);
   const res = await agent.get("/api/auth/session").expect(200);
   return { agent, csrf: res.body.csrfToken as string };
 }
 
-export async function staffClient(app: Express, email: string, password = STAFF_PASSWORD): Promise<Client> {
+export async function staffClient(app: Express | string, email: string, password = STAFF_PASSWORD): Promise<Client> {
   const client = await anonymousClient(app);
   const res = await client.agent.post("/api/auth/login").set("X-CSRF-Token", client.csrf).send({ email, password }).expect(200);
   return { agent: client.agent, csrf: res.body.csrfToken as string };
@@ -122,4 +126,16 @@ export function capturedLogger(): { logger: Logger; lines: string[] } {
     },
   });
   return { logger: createLogger({ LOG_LEVEL: "info" }, "test", sink), lines };
+}
+
+/** A TCP port free on this machine right now, for a server started as its own process. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

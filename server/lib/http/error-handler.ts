@@ -1,7 +1,9 @@
 // The one place errors become HTTP responses, all in one shape:
 // { "error": { "code", "message", "requestId", "details"? } }.
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
-import { DomainError, NotFoundError, TooManyRequestsError } from "../errors.js";
+import { DatabaseUnavailableError, DomainError, NotFoundError, TooManyRequestsError } from "../errors.js";
+import { databaseUnavailable } from "../db.js";
+import { reportError } from "../sentry.js";
 
 interface HttpLikeError {
   status?: number;
@@ -29,12 +31,16 @@ export const notFound: RequestHandler = (_req, _res, next) => {
   next(new NotFoundError("Cette adresse d'API n'existe pas."));
 };
 
-export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-  if (err instanceof TooManyRequestsError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
+export const errorHandler: ErrorRequestHandler = (thrown: unknown, req, res, _next) => {
+  const err = thrown instanceof DomainError ? thrown : (databaseUnavailable(thrown) ?? thrown);
+  // The driver's code only: the error's message may quote the statement and its parameters.
+  if (err instanceof DatabaseUnavailableError) req.log.warn({ code: err.code, reason: err.reason }, "the database could not answer in time");
+  if (err instanceof TooManyRequestsError || err instanceof DatabaseUnavailableError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
   if (err instanceof DomainError) return sendError(res, err.status, err.code, err.message, err.details);
   const httpError = err as HttpLikeError;
   const known = KNOWN_HTTP_ERRORS[httpError.code ?? ""] ?? KNOWN_HTTP_ERRORS[httpError.type ?? ""];
   if (known) return sendError(res, known.status, known.code, known.message);
   req.log.error({ err }, "unhandled error");
+  reportError(err, { requestId: String(req.id) });
   sendError(res, 500, "INTERNAL", "Erreur interne du serveur. L'incident a été enregistré.");
 };
