@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import { hashSecret } from "../../server/lib/auth/secrets.js";
 import { loadConfig } from "../../server/lib/config.js";
 import { closeContext, createContext, type AppContext } from "../../server/lib/context.js";
-import { Storage } from "../../server/lib/storage.js";
+import { Scratch, storedPath } from "../../server/lib/storage.js";
 import type { Annotation } from "../../server/modules/grading/schemas.js";
 import { scanPageToImages } from "../../server/modules/scans/pdf/page-images.js";
 import { makeGradableCopies } from "../../server/test/copy-factory.js";
@@ -93,11 +93,11 @@ interface Run {
 async function pipelinePageImage(ctx: AppContext, schoolId: string, batchId: string) {
   const { images } = await scanPageToImages(await makeA4Batch({ pages: 1, dpi: (PAGE_HEIGHT * 25.4) / 297 }), { split: "none" });
   const full = images.FULL!;
-  const storage = new Storage(ctx.config.DATA_DIR);
-  const imagePath = storage.pageImagePath(schoolId, batchId, 0, "FULL", "image");
-  const thumbPath = storage.pageImagePath(schoolId, batchId, 0, "FULL", "thumb");
-  await storage.writeAtomic(imagePath, full.image, "bench");
-  await storage.writeAtomic(thumbPath, full.thumb, "bench");
+  const scratch = new Scratch(ctx.config.DATA_DIR, "bench");
+  const imagePath = storedPath.pageImage(schoolId, batchId, 0, "FULL", "image");
+  const thumbPath = storedPath.pageImage(schoolId, batchId, 0, "FULL", "thumb");
+  await ctx.files.put(imagePath, full.image, scratch);
+  await ctx.files.put(thumbPath, full.thumb, scratch);
   return { imagePath, thumbPath, width: full.width, height: full.height };
 }
 

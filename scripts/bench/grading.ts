@@ -20,7 +20,7 @@ import { closeContext, createContext, type AppContext } from "../../server/lib/c
 import { hashSecret } from "../../server/lib/auth/secrets.js";
 import { run } from "../../server/lib/exec.js";
 import { JOB_QUEUE, jobId } from "../../server/lib/jobs.js";
-import { Storage } from "../../server/lib/storage.js";
+import { LocalFileStore } from "../../server/lib/storage.js";
 import { copyPages } from "../../server/modules/grading/copies.js";
 import { makeGradableCopies } from "../../server/test/copy-factory.js";
 import { DraftMaker, type BenchDraft, type BenchQuestion } from "./grading-drafts.js";
@@ -179,11 +179,12 @@ async function flattenRound(b: Bench, drafts: Map<string, BenchDraft>, version: 
 
 /** Per copy, its batch file and the numbers (from 1) of its scan pages in it: the pages its graded PDF is drawn on. */
 async function sourcePages(ctx: AppContext, ids: string[]): Promise<{ copyId: string; batch: string; pages: string }[]> {
-  const storage = new Storage(ctx.config.DATA_DIR);
+  // The bench runs on the local driver: qpdf reads the batch files where they are stored.
+  const storage = new LocalFileStore(ctx.config.DATA_DIR);
   return Promise.all(ids.map(async (copyId) => {
     const pages = await copyPages(ctx.db, copyId);
     const indexes = [...new Set(pages.map((p) => p.scanPageIndex + 1))].sort((x, y) => x - y);
-    return { copyId, batch: storage.abs(pages[0]!.batch.storagePath), pages: indexes.join(",") };
+    return { copyId, batch: storage.pathOf(pages[0]!.batch.storagePath), pages: indexes.join(",") };
   }));
 }
 

@@ -1,21 +1,39 @@
-// Files under DATA_DIR. Rows store paths relative to it, so the folder can move. Writes are
-// atomic (temporary file, then rename), so a killed process never leaves a half-written
-// file where a row points; temporary files live in a folder per owner process so that a
-// sweep can remove those of dead processes only.
-import { randomUUID } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+// Durable files (scans, split pages, page images, header crops, exam documents, graded PDFs) live
+// in a FileStore chosen by STORAGE_DRIVER: the local DATA_DIR, or S3-compatible object storage
+// shared by several machines. Rows store the keys built here ("relative paths"), the same for
+// either driver. Temporary files never go to the store: see storage/scratch.ts.
 import path from "node:path";
+import type { Config } from "./config.js";
+import { StoredFileMissingError, type FileStore } from "./storage/file-store.js";
+import { LocalFileStore } from "./storage/local.js";
+import { S3FileStore } from "./storage/s3.js";
+
+export { checkKey, InvalidKeyError, StoredFileMissingError, type FileStore, type StoredObject, type StoredStream } from "./storage/file-store.js";
+export { LocalFileStore } from "./storage/local.js";
+export { Scratch, scratchName, scratchRoot, workerOwner } from "./storage/scratch.js";
 
 export type PageHalf = "FULL" | "LEFT" | "RIGHT";
 
-/** Runs `write`; if its folder is missing, creates it and writes again (no mkdir on the hot path). */
-async function withParent(dir: string, write: () => Promise<void>): Promise<void> {
+export function createFileStore(config: Pick<Config, "DATA_DIR" | "STORAGE_DRIVER" | "S3_ENDPOINT" | "S3_REGION" | "S3_BUCKET" | "S3_ACCESS_KEY_ID" | "S3_SECRET_ACCESS_KEY" | "S3_FORCE_PATH_STYLE">): FileStore {
+  if (config.STORAGE_DRIVER === "local") return new LocalFileStore(config.DATA_DIR);
+  // loadConfig refuses STORAGE_DRIVER=s3 without these.
+  return new S3FileStore({
+    endpoint: config.S3_ENDPOINT!,
+    region: config.S3_REGION,
+    bucket: config.S3_BUCKET!,
+    accessKeyId: config.S3_ACCESS_KEY_ID!,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+  });
+}
+
+/** The local file of an object (see FileStore.localPath), or null when there is no such object. */
+export async function localPathIfStored(files: FileStore, key: string, folder: string): Promise<string | null> {
   try {
-    await write();
+    return await files.localPath(key, folder);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    await mkdir(dir, { recursive: true });
-    await write();
+    if (error instanceof StoredFileMissingError) return null;
+    throw error;
   }
 }
 
@@ -24,87 +42,52 @@ export function splitPageName(scanPageIndex: number, pageCount: number): string 
   return `page-${String(scanPageIndex + 1).padStart(String(pageCount).length, "0")}.pdf`;
 }
 
-export class Storage {
-  readonly root: string;
+const join = path.posix.join;
 
-  constructor(dataDir: string) {
-    this.root = path.resolve(dataDir);
-  }
+/** The keys of the stored files, by kind. */
+export const storedPath = {
+  scan(schoolId: string, batchId: string): string {
+    return join("scans", schoolId, `${batchId}.pdf`);
+  },
 
-  abs(relative: string): string {
-    const full = path.resolve(this.root, relative);
-    if (!full.startsWith(this.root + path.sep)) throw new Error(`Path escapes DATA_DIR: ${relative}`);
-    return full;
-  }
-
-  scanPath(schoolId: string, batchId: string): string {
-    return path.join("scans", schoolId, `${batchId}.pdf`);
-  }
-
-  pageImagePath(schoolId: string, batchId: string, scanPageIndex: number, half: PageHalf, kind: "image" | "thumb"): string {
+  pageImage(schoolId: string, batchId: string, scanPageIndex: number, half: PageHalf, kind: "image" | "thumb"): string {
     const name = `${String(scanPageIndex).padStart(5, "0")}-${half.toLowerCase()}`;
-    return path.join("pages", schoolId, batchId, kind === "image" ? `${name}.jpg` : `${name}.thumb.jpg`);
-  }
+    return join("pages", schoolId, batchId, kind === "image" ? `${name}.jpg` : `${name}.thumb.jpg`);
+  },
 
   /** The crop of a booklet's header shown on the identification desk. */
-  headerCropPath(schoolId: string, bookletId: string): string {
-    return path.join("headers", schoolId, `${bookletId}.jpg`);
-  }
+  headerCrop(schoolId: string, bookletId: string): string {
+    return join("headers", schoolId, `${bookletId}.jpg`);
+  },
 
   /** One version of an exam's subject, answer key or marking scheme (never overwritten). */
-  examDocumentPath(schoolId: string, documentId: string): string {
-    return path.join("documents", schoolId, `${documentId}.pdf`);
-  }
+  examDocument(schoolId: string, documentId: string): string {
+    return join("documents", schoolId, `${documentId}.pdf`);
+  },
 
   /** A copy's graded PDF for one draft version (earlier versions stay as its history). */
-  gradedPdfPath(schoolId: string, copyId: string, version: number): string {
-    return path.join("graded", schoolId, `${copyId}-v${version}.pdf`);
-  }
+  gradedPdf(schoolId: string, copyId: string, version: number): string {
+    return join("graded", schoolId, `${copyId}-v${version}.pdf`);
+  },
 
   /**
-   * Where a converted batch's single-page PDFs are kept (the split's output, moved there when the
+   * The folder where a batch's single-page PDFs are split to while it is being processed. It is
+   * in the store, not in scratch space: the batch's pages are converted by any worker machine.
+   */
+  splitPages(batchId: string): string {
+    return join("work", batchId);
+  },
+
+  /**
+   * Where a converted batch's single-page PDFs are kept (the split folder, moved there when the
    * batch is DONE): the graded PDFs copy their pages from them instead of cutting the batch again.
    */
-  sourcePagesDir(schoolId: string, batchId: string): string {
-    return path.join("sources", schoolId, batchId);
-  }
+  sourcePages(schoolId: string, batchId: string): string {
+    return join("sources", schoolId, batchId);
+  },
 
-  /** Where a batch's single-page PDFs are split to while it is being processed. */
-  workDir(batchId: string): string {
-    return path.join("work", batchId);
-  }
-
-  tmpDir(owner: string): string {
-    return path.join("tmp", owner.replace(/[^A-Za-z0-9._-]/g, "_"));
-  }
-
-  async ensureDir(relative: string): Promise<string> {
-    const full = this.abs(relative);
-    await mkdir(full, { recursive: true });
-    return full;
-  }
-
-  async writeAtomic(relative: string, data: Uint8Array, owner: string): Promise<void> {
-    const dir = this.abs(this.tmpDir(owner));
-    const tmp = path.join(dir, randomUUID());
-    await withParent(dir, () => writeFile(tmp, data));
-    await this.moveInto(tmp, relative);
-  }
-
-  /** Moves a finished temporary file to its final place (same file system: an atomic rename). */
-  async moveInto(tmpAbsolute: string, relative: string): Promise<void> {
-    const target = this.abs(relative);
-    await withParent(path.dirname(target), () => rename(tmpAbsolute, target));
-  }
-
-  /** Moves a folder to its final place (same file system: an atomic rename), replacing one there. */
-  async moveDir(fromRelative: string, toRelative: string): Promise<void> {
-    const target = this.abs(toRelative);
-    await rm(target, { recursive: true, force: true });
-    await withParent(path.dirname(target), () => rename(this.abs(fromRelative), target));
-  }
-
-  async remove(relative: string): Promise<void> {
-    await rm(this.abs(relative), { recursive: true, force: true });
-  }
-}
+  /** One single-page PDF in a split or source pages folder. */
+  pageOf(folder: string, scanPageIndex: number, pageCount: number): string {
+    return join(folder, splitPageName(scanPageIndex, pageCount));
+  },
+};

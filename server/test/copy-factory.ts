@@ -2,10 +2,11 @@
 // PDF stored where an upload would put it, and the batch, booklet, page and copy rows that
 // ingestion and identification would have written. For grading tests and the grading bench.
 import { createHash, randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import type { AppContext } from "../lib/context.js";
 import path from "node:path";
 import { run } from "../lib/exec.js";
-import { Storage } from "../lib/storage.js";
+import { Scratch, splitPageName, storedPath } from "../lib/storage.js";
 import { createStudent } from "./harness.js";
 import { makeA3Batch, makeA4Batch } from "./scan-factory.js";
 
@@ -21,16 +22,11 @@ export async function makeGradableCopies(ctx: AppContext, opts: { schoolId: stri
   const perCopy = a3 ? 4 : (opts.pagesPerCopy ?? 4);
   const dpi = opts.dpi ?? 100;
   const pdf = a3 ? await makeA3Batch({ sheets: copies, dpi }) : await makeA4Batch({ pages: copies * perCopy, dpi });
-  const storage = new Storage(ctx.config.DATA_DIR);
   const batchId = randomUUID();
-  const storagePath = storage.scanPath(schoolId, batchId);
-  await storage.writeAtomic(storagePath, pdf, "copy-factory");
-  // The split pages a converted batch keeps (graded PDFs copy their pages from them).
-  const sources = await storage.ensureDir(storage.sourcePagesDir(schoolId, batchId));
-  const split = await run("qpdf", ["--split-pages", storage.abs(storagePath), path.join(sources, "page.pdf")], 60_000);
-  if (split.code !== 0) throw new Error(`qpdf --split-pages failed: ${split.stderr}`);
-  const sha256 = createHash("sha256").update(pdf).digest("hex");
+  const storagePath = storedPath.scan(schoolId, batchId);
   const scanPages = a3 ? copies * 2 : copies * perCopy;
+  await storeScannedBatch(ctx, pdf, storagePath, storedPath.sourcePages(schoolId, batchId), scanPages);
+  const sha256 = createHash("sha256").update(pdf).digest("hex");
   await ctx.db.scanBatch.create({ data: { id: batchId, schoolId, examId, status: "DONE", originalName: "lot.pdf", storagePath, sha256, sizeBytes: pdf.byteLength, layout: opts.layout, pageCount: scanPages, uploadedById: opts.uploadedById } });
   // Web image size of an A4 page at the factory's resolution (the annotations are relative to it).
   const width = Math.round(8.27 * dpi);
@@ -50,4 +46,16 @@ export async function makeGradableCopies(ctx: AppContext, opts: { schoolId: stri
     copyIds.push(copy.id);
   }
   return { batchId, copyIds };
+}
+
+/** The batch file, and the split pages a converted batch keeps (graded PDFs copy their pages from them). */
+async function storeScannedBatch(ctx: AppContext, pdf: Uint8Array, storagePath: string, sourcePages: string, scanPages: number): Promise<void> {
+  await new Scratch(ctx.config.DATA_DIR, "copy-factory").withFolder("batch-", async (folder) => {
+    const batchFile = path.join(folder, "batch.pdf");
+    await writeFile(batchFile, pdf);
+    const split = await run("qpdf", ["--split-pages", batchFile, path.join(folder, "page.pdf")], 60_000);
+    if (split.code !== 0) throw new Error(`qpdf --split-pages failed: ${split.stderr}`);
+    for (let i = 0; i < scanPages; i += 1) await ctx.files.putFile(storedPath.pageOf(sourcePages, i, scanPages), path.join(folder, splitPageName(i, scanPages)));
+    await ctx.files.putFile(storagePath, batchFile);
+  });
 }

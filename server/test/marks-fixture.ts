@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { PDFDocument } from "pdf-lib";
 import type { AppContext } from "../lib/context.js";
-import { Storage } from "../lib/storage.js";
+import { Scratch, storedPath } from "../lib/storage.js";
 
 export interface FixtureStudent {
   lastName: string;
@@ -75,7 +75,7 @@ export async function makeMarksFixture(
   },
 ): Promise<MarksFixture> {
   const { schoolId } = opts;
-  const storage = new Storage(ctx.config.DATA_DIR);
+  const scratch = new Scratch(ctx.config.DATA_DIR, "marks-fixture");
   const exam = await ctx.db.exam.create({
     data: { schoolId, title: opts.exam.title, subject: opts.exam.subject, date: new Date("2026-11-20"), classNames: opts.exam.classNames, pagesPerCopy: 2, layout: "A4_BATCH", reportScale: opts.exam.reportScale ?? 20, status: "OPEN", createdById: opts.createdById },
   });
@@ -104,8 +104,8 @@ export async function makeMarksFixture(
       total = points.reduce<number>((sum, p) => sum + (p ?? 0), 0);
       await ctx.db.draft.create({ data: { copyId: copy.id, version, content: { annotations: [], comment: "", rubric: {}, overrides: [] }, scores, authorId: opts.createdById } });
       const pdf = await fixturePdf(`${c.anonymousCode} v${version}`, opts.padBytes);
-      path = storage.gradedPdfPath(schoolId, copy.id, version);
-      await storage.writeAtomic(path, pdf, "marks-fixture");
+      path = storedPath.gradedPdf(schoolId, copy.id, version);
+      await ctx.files.put(path, pdf, scratch);
       await ctx.db.gradedPdf.create({ data: { schoolId, copyId: copy.id, draftVersion: version, storagePath: path, sha256: createHash("sha256").update(pdf).digest("hex"), sizeBytes: pdf.byteLength, totalScore: total } });
     }
     pdfPaths.set(c.anonymousCode, path);

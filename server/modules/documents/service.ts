@@ -1,14 +1,12 @@
 // An exam's documents (subject, answer key, marking scheme): each upload is a new version of
 // its kind, kept for good (versions are history), readable by admins and the exam's graders.
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
-import path from "node:path";
 import type { Request } from "express";
 import type { AppContext } from "../../lib/context.js";
 import { Prisma } from "../../lib/db.js";
 import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, DomainError, NotFoundError, UnsupportedMediaError } from "../../lib/errors.js";
-import { Storage } from "../../lib/storage.js";
+import { Scratch, storedPath } from "../../lib/storage.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { findExam } from "../exams/service.js";
 import { gradableExam } from "../grading/copies.js";
@@ -99,25 +97,21 @@ export async function uploadDocument(
   ctx: AppContext, actor: StaffPrincipal, examId: string, kind: DocumentKind, req: Request, meta: RequestMeta, maxBytes = DOCUMENT_MAX_BYTES,
 ) {
   await findExam(ctx.db, actor.schoolId, examId);
-  const storage = new Storage(ctx.config.DATA_DIR);
-  const dir = await storage.ensureDir(path.join(storage.tmpDir(`api-${process.pid}`), randomUUID()));
-  try {
+  return Scratch.ofApi(ctx.config.DATA_DIR).withFolder("document-", async (dir) => {
     // receiveFiles resolves with at least one file, and maxFiles refuses a second one.
     const file = (await receiveFiles(req, dir, { maxBytes, maxFiles: 1 }))[0]!;
     const originalName = displayName(file.name);
     await checkDocument(file, originalName, ctx);
     const id = randomUUID();
-    const storagePath = storage.examDocumentPath(actor.schoolId, id);
-    await storage.moveInto(file.path, storagePath);
+    const storagePath = storedPath.examDocument(actor.schoolId, id);
+    await ctx.files.putFile(storagePath, file.path);
     try {
       return toDocument(await createVersion(ctx, { id, actor, examId, kind, file, originalName, storagePath }, meta));
     } catch (error) {
-      await storage.remove(storagePath);
+      await ctx.files.remove(storagePath);
       throw error;
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Every version of every kind, the newest first within each kind. */

@@ -6,7 +6,6 @@ import type { Db } from "../../lib/db.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { byName, frenchOrder } from "../../lib/collation.js";
 import { csvDocument } from "../../lib/csv.js";
-import { Storage } from "../../lib/storage.js";
 import { findExam } from "../exams/service.js";
 import { examResults, type ExamResults, type GradedResult, type GradedStudent } from "../statistics/service.js";
 import { detailedRows } from "./detailed.js";
@@ -78,9 +77,8 @@ export interface ZipExport {
 /** Checks every PDF is stored and audits before anything is sent; the archive is written by `write`. */
 export async function gradedPdfsExport(ctx: AppContext, actor: StaffPrincipal, examId: string, meta: RequestMeta): Promise<ZipExport> {
   const r = await roster(ctx.db, actor, examId);
-  const storage = new Storage(ctx.config.DATA_DIR);
   const entries = zipEntries(r.lines, r.unidentified);
-  await checkStored(storage, entries);
+  await checkStored(ctx.files, entries);
   await audited(ctx.db, actor, { examId: r.exam.id, kind: "graded-pdfs.zip", students: r.lines.length, gradedCopies: entries.length }, meta);
-  return { fileName: exportName(r.exam, "Copies corrigées.zip"), files: entries.length, write: (destination) => writeZip(storage, entries, destination) };
+  return { fileName: exportName(r.exam, "Copies corrigées.zip"), files: entries.length, write: (destination) => writeZip(ctx.files, entries, destination) };
 }

@@ -2,20 +2,18 @@
 // next file is opened only when the previous one is in the archive) and pipes it to the
 // response with backpressure, so memory and open files stay constant whatever the class size.
 // PDFs are already compressed: stored as they are.
-import { createReadStream, type ReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import type { PassThrough } from "node:stream";
+import type { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yazl from "yazl";
 import { ConflictError } from "../../lib/errors.js";
-import type { Storage } from "../../lib/storage.js";
+import type { FileStore } from "../../lib/storage.js";
 import type { GradedResult } from "../statistics/service.js";
 import type { RosterLine } from "./pronote.js";
 
 export interface ZipEntry {
   /** The file's name in the archive. */
   name: string;
-  /** The stored PDF, relative to DATA_DIR. */
+  /** The stored PDF's key. */
   path: string;
   anonymousCode: string;
 }
@@ -53,8 +51,8 @@ export function zipEntries(lines: readonly RosterLine[], unidentified: readonly 
  * Every PDF must be there before the first byte is sent: once the download has started, a
  * missing file can only cut it short, without a word to the admin.
  */
-export async function checkStored(storage: Storage, entries: readonly ZipEntry[]): Promise<void> {
-  const missing = (await Promise.all(entries.map((e) => stat(storage.abs(e.path)).then(() => null, () => e.anonymousCode)))).filter((code) => code !== null);
+export async function checkStored(files: FileStore, entries: readonly ZipEntry[]): Promise<void> {
+  const missing = (await Promise.all(entries.map(async (e) => ((await files.exists(e.path)) ? null : e.anonymousCode)))).filter((code) => code !== null);
   if (missing.length > 0) {
     const [what, fix] = missing.length > 1 ? ["Les PDF corrigés de ces copies sont introuvables", "rouvrez-les"] : ["Le PDF corrigé de cette copie est introuvable", "rouvrez-la"];
     throw new ConflictError(`${what} sur le serveur : ${missing.join(", ")}. Pour les retrouver, ${fix} et finalisez de nouveau.`, "GRADED_PDF_MISSING", { copies: missing });
@@ -62,16 +60,18 @@ export async function checkStored(storage: Storage, entries: readonly ZipEntry[]
 }
 
 /** Writes the archive into `destination` as it is produced; rejects (and closes the open file) if either side fails. */
-export async function writeZip(storage: Storage, entries: readonly ZipEntry[], destination: NodeJS.WritableStream): Promise<void> {
+export async function writeZip(files: FileStore, entries: readonly ZipEntry[], destination: NodeJS.WritableStream): Promise<void> {
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as PassThrough;
-  let reading: ReadStream | null = null;
+  let reading: Readable | null = null;
   zip.on("error", (error: Error) => output.destroy(error));
   for (const entry of entries) {
     zip.addReadStreamLazy(entry.name, { compress: false }, (open) => {
-      reading = createReadStream(storage.abs(entry.path));
-      reading.on("error", (error) => zip.emit("error", error));
-      open(null, reading);
+      files.stream(entry.path).then(({ body }) => {
+        reading = body;
+        body.on("error", (error) => zip.emit("error", error));
+        open(null, body);
+      }, (error: unknown) => zip.emit("error", error));
     });
   }
   zip.end();
@@ -79,6 +79,6 @@ export async function writeZip(storage: Storage, entries: readonly ZipEntry[], d
     await pipeline(output, destination);
   } finally {
     // A download cancelled half-way leaves the current file open otherwise (pipe does not close its source).
-    (reading as ReadStream | null)?.destroy();
+    (reading as Readable | null)?.destroy();
   }
 }

@@ -2,11 +2,10 @@
 // (only when the exam printed some), split at them, then each booklet's header is read (QR,
 // else OCR) and the reading stored; the last reading of a batch matches it against the roster.
 // Each step is keyed by its row and writes whole values: running it again changes nothing.
-import { readFile } from "node:fs/promises";
 import type { AppContext } from "../../lib/context.js";
 import { Prisma } from "../../lib/db.js";
 import { jobId } from "../../lib/jobs.js";
-import { Storage } from "../../lib/storage.js";
+import { Scratch, storedPath } from "../../lib/storage.js";
 import { DomainError } from "../../lib/errors.js";
 import { DEFAULT_NAME_BOX, type NameBox } from "../exams/schemas.js";
 import { lockExam } from "./copies.js";
@@ -47,13 +46,12 @@ export async function identifyBatch(env: IdentifyEnv, batchId: string): Promise<
  * each sheet of copies doubles. A page is read once (coverChecked).
  */
 async function findCoverSheets(ctx: AppContext, batch: { id: string; layout: string }): Promise<number> {
-  const storage = new Storage(ctx.config.DATA_DIR);
   const pages = await ctx.db.page.findMany({
     where: { batchId: batch.id, status: "DONE", coverChecked: false, ...(batch.layout === "A3_DOUBLE" ? { position: 1 } : {}) },
     select: { id: true, imagePath: true },
   });
   for (const page of pages) {
-    const token = page.imagePath ? await readCoverToken(await readFile(storage.abs(page.imagePath))).catch(() => null) : null;
+    const token = page.imagePath ? await readCoverToken(await ctx.files.read(page.imagePath)).catch(() => null) : null;
     await ctx.db.page.update({ where: { id: page.id }, data: { coverChecked: true, coverToken: token } });
   }
   return ctx.db.page.count({ where: { batchId: batch.id, coverToken: { not: null } } });
@@ -131,12 +129,12 @@ export async function identifyBookletJob(env: IdentifyEnv, bookletId: string): P
   } else if (!first?.imagePath || first.status !== "DONE") {
     reading = { sourceName: booklet.sourceName, error: "La première page de la liasse n'a pas d'image : identifiez-la à la main." };
   } else {
-    const storage = new Storage(ctx.config.DATA_DIR);
     try {
       const region = (booklet.exam.nameBox as NameBox | null) ?? DEFAULT_NAME_BOX;
-      const read = await env.headers.read(storage.abs(first.imagePath), booklet.exam.headerKind, region);
-      headerCropPath = storage.headerCropPath(booklet.schoolId, booklet.id);
-      await storage.writeAtomic(headerCropPath, read.crop, `worker-${env.workerId}`);
+      const read = await env.headers.read(await ctx.files.read(first.imagePath), booklet.exam.headerKind, region);
+      const crop = storedPath.headerCrop(booklet.schoolId, booklet.id);
+      await ctx.files.put(crop, read.crop, Scratch.ofWorker(ctx.config.DATA_DIR, env.workerId));
+      headerCropPath = crop;
       reading = { header: read.reading, sourceName: booklet.sourceName };
     } catch (error) {
       ctx.logger.warn({ err: error, bookletId }, "header could not be read");
@@ -155,9 +153,37 @@ async function anyBookletUnread(ctx: AppContext, batchId: string): Promise<boole
   return (await ctx.db.booklet.count({ where: { batchId, status: "READING", reading: { equals: Prisma.DbNull } } })) > 0;
 }
 
-/** Batches converted but not (fully) identified, after a crash: their identification runs again. */
+/**
+ * Batches converted but not (fully) identified after a crash: booklets still READING, and no
+ * job at work to finish them (the batch's job, or a reading job for each booklet not read yet).
+ */
+export async function findStuckIdentification(ctx: AppContext): Promise<{ batchId: string; booklets: number }[]> {
+  const batches = await ctx.db.scanBatch.findMany({
+    where: { status: "DONE", booklets: { some: { status: "READING" } } },
+    select: { id: true, booklets: { where: { status: "READING", reading: { equals: Prisma.DbNull } }, select: { id: true } } },
+  });
+  const stuck: { batchId: string; booklets: number }[] = [];
+  for (const { id, booklets } of batches) {
+    if (await ctx.queues.pending("batch.identify", jobId.identifyBatch(id))) continue;
+    if (!(await everyBookletBeingRead(ctx, booklets))) stuck.push({ batchId: id, booklets: booklets.length });
+  }
+  return stuck;
+}
+
+/** Whether each booklet has a reading job waiting or running (false for none: the batch's matching is what is left). */
+async function everyBookletBeingRead(ctx: AppContext, booklets: { id: string }[]): Promise<boolean> {
+  for (const { id } of booklets) if (!(await ctx.queues.pending("booklet.identify", jobId.identifyBooklet(id)))) return false;
+  return booklets.length > 0;
+}
+
+/** The batch's identification runs again: it reads the booklets not read yet, then matches the batch. */
+export async function recoverIdentificationOf(ctx: AppContext, batchId: string): Promise<void> {
+  await ctx.queues.ensure("batch.identify", { batchId }, jobId.identifyBatch(batchId));
+}
+
+/** Run at worker start: every stuck batch's identification runs again (`korrigo recover` does the same). */
 export async function recoverIdentification(ctx: AppContext): Promise<number> {
-  const batches = await ctx.db.scanBatch.findMany({ where: { status: "DONE", booklets: { some: { status: "READING" } } }, select: { id: true } });
-  for (const { id } of batches) await ctx.queues.ensure("batch.identify", { batchId: id }, jobId.identifyBatch(id));
-  return batches.length;
+  const stuck = await findStuckIdentification(ctx);
+  for (const { batchId } of stuck) await recoverIdentificationOf(ctx, batchId);
+  return stuck.length;
 }

@@ -1,13 +1,16 @@
 // Page images are never public: each request is checked, then the file is either streamed
 // (development) or handed to nginx with X-Accel-Redirect so Node never streams big files.
+// Objects in S3-compatible storage are streamed through the API (nginx cannot reach a private
+// bucket, and a public URL would outlive the check): MEDIA_X_ACCEL has no effect there.
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { Response } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../lib/context.js";
 import { allow, SecureRouter } from "../../lib/http/access.js";
 import { parse } from "../../lib/http/validate.js";
 import { staffOf } from "../../lib/auth/principal.js";
-import { Storage } from "../../lib/storage.js";
+import { checkKey, LocalFileStore } from "../../lib/storage.js";
 import { pageImagePath, type PageImageKind } from "./service.js";
 
 const Params = z.object({ id: z.uuid() });
@@ -15,20 +18,37 @@ const CACHE_CONTROL = "private, max-age=300";
 const ACCEL_PREFIX = "/_protected/";
 
 /**
- * Sends a file of DATA_DIR the caller was checked for (through nginx when configured).
+ * Sends a stored file the caller was checked for (through nginx when configured).
  * `cacheControl`: a student's graded copy, for one, must stay in no cache at all.
  */
-export async function sendStoredFile(ctx: AppContext, res: Response, relative: string, cacheControl = CACHE_CONTROL): Promise<void> {
+export async function sendStoredFile(ctx: AppContext, res: Response, key: string, cacheControl = CACHE_CONTROL): Promise<void> {
+  const { files } = ctx;
+  if (!(files instanceof LocalFileStore)) return streamStoredFile(ctx, res, key, cacheControl);
   if (ctx.config.MEDIA_X_ACCEL) {
     res.setHeader("Cache-Control", cacheControl);
-    res.setHeader("X-Accel-Redirect", ACCEL_PREFIX + relative.split(path.sep).map(encodeURIComponent).join("/"));
-    res.type(path.extname(relative)).end();
+    res.setHeader("X-Accel-Redirect", ACCEL_PREFIX + checkKey(key).split("/").map(encodeURIComponent).join("/"));
+    res.type(path.extname(key)).end();
     return;
   }
-  const storage = new Storage(ctx.config.DATA_DIR);
   await new Promise<void>((resolve, reject) =>
-    res.sendFile(storage.abs(relative), { cacheControl: false, headers: { "Cache-Control": cacheControl } }, (err) => (err ? reject(err) : resolve())),
+    res.sendFile(files.pathOf(key), { cacheControl: false, headers: { "Cache-Control": cacheControl } }, (err) => (err ? reject(err) : resolve())),
   );
+}
+
+/** The object's bytes through the API, with the headers sendFile gives (a browser's cached copy is revalidated by ETag). */
+async function streamStoredFile(ctx: AppContext, res: Response, key: string, cacheControl: string): Promise<void> {
+  const file = await ctx.files.stream(key);
+  res.setHeader("Cache-Control", cacheControl);
+  if (file.etag) res.setHeader("ETag", file.etag);
+  if (file.lastModified) res.setHeader("Last-Modified", file.lastModified.toUTCString());
+  if (res.req.fresh) {
+    file.body.destroy();
+    res.status(304).end();
+    return;
+  }
+  res.type(path.extname(key)).setHeader("Content-Length", file.size);
+  // Once bytes are sent, a failure (the browser went away) can only cut the response short.
+  await pipeline(file.body, res).catch((error: Error) => res.req.log.warn({ err: error.message, key }, "stored file download interrupted"));
 }
 
 export function mediaRoutes(ctx: AppContext): SecureRouter {

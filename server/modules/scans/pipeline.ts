@@ -1,15 +1,16 @@
 // The worker's side of scan ingestion. Every step can run twice (retry, crash, recovery
 // sweep) with the same result: rows are keyed by (batch, booklet index) and (batch, scan
 // page, half), files by the same keys and written atomically, job ids are deterministic.
-import { readFile, readdir, rename, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { UnrecoverableError, type Job } from "bullmq";
 import type { AppContext } from "../../lib/context.js";
 import { run } from "../../lib/exec.js";
 import { jobId } from "../../lib/jobs.js";
+import { audit } from "../../lib/audit.js";
 import { liveWorkers } from "../../lib/heartbeat.js";
-import { splitPageName, Storage, type PageHalf } from "../../lib/storage.js";
+import { localPathIfStored, Scratch, scratchName, scratchRoot, splitPageName, storedPath, workerOwner, type PageHalf } from "../../lib/storage.js";
 import { layoutMismatch, planBooklets, type SourceFile } from "./layout.js";
 import { inspectPage, ScanPageError } from "./pdf/page-images.js";
 import type { ScanPagePool } from "./pdf/pool.js";
@@ -20,12 +21,8 @@ export interface PipelineEnv {
   scanPages: ScanPagePool;
 }
 
-const tmpOwner = (workerId: string) => `worker-${workerId}`;
-
-/** Where scan page `scanPageIndex` of a batch is split to. */
-function splitPageFile(workDir: string, scanPageIndex: number, pageCount: number): string {
-  return path.join(workDir, splitPageName(scanPageIndex, pageCount));
-}
+/** Where scan page `scanPageIndex` of a batch is split to (its key in the store). */
+const splitPageKey = (batch: { id: string; pageCount: number }, scanPageIndex: number) => storedPath.pageOf(storedPath.splitPages(batch.id), scanPageIndex, batch.pageCount);
 
 // The batch is split a run of pages at a time and each run's renders are enqueued at once, so
 // that pages are converted while the rest is still being split. The first run is short: the
@@ -48,16 +45,34 @@ function pageRuns(pageCount: number): PageRun[] {
   return runs;
 }
 
-/** Splits scan pages [from, to) into the work folder; each file appears whole (renamed into place). */
-async function splitRun(storage: Storage, batch: { id: string; storagePath: string; pageCount: number }, pages: PageRun): Promise<void> {
-  const workDir = storage.abs(storage.workDir(batch.id));
-  const runDir = await storage.ensureDir(path.join(storage.workDir(batch.id), `run-${pages.from}`));
-  const range = `${pages.from + 1}-${pages.to}`;
-  const split = await run("qpdf", ["--decrypt", "--split-pages", storage.abs(batch.storagePath), "--pages", ".", range, "--", path.join(runDir, "page.pdf")], 600_000);
-  if (split.code !== 0 && split.code !== 3) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
-  const count = pages.to - pages.from;
-  for (let i = 0; i < count; i++) await rename(splitPageFile(runDir, i, count), splitPageFile(workDir, pages.from + i, batch.pageCount));
-  await rm(runDir, { recursive: true, force: true });
+/** What planning a batch's booklets and pages needs. */
+interface BatchPlan {
+  id: string;
+  schoolId: string;
+  examId: string;
+  layout: BatchFacts["layout"];
+  pageCount: number;
+  pagesPerCopy: number;
+  sourceFiles: unknown;
+}
+
+interface Splitting {
+  ctx: AppContext;
+  scratch: Scratch;
+  /** The batch's PDF as a local file (from object storage: downloaded once per split job). */
+  batchFile: string;
+  batch: BatchPlan;
+}
+
+/** Splits scan pages [from, to) into the store's split folder; each file appears whole (moved or uploaded into place). */
+async function splitRun(s: Splitting, pages: PageRun): Promise<void> {
+  await s.scratch.withFolder(`split-${pages.from}-`, async (runDir) => {
+    const range = `${pages.from + 1}-${pages.to}`;
+    const split = await run("qpdf", ["--decrypt", "--split-pages", s.batchFile, "--pages", ".", range, "--", path.join(runDir, "page.pdf")], 600_000);
+    if (split.code !== 0 && split.code !== 3) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
+    const count = pages.to - pages.from;
+    await Promise.all(Array.from({ length: count }, (_, i) => s.ctx.files.putFile(splitPageKey(s.batch, pages.from + i), path.join(runDir, splitPageName(i, count)))));
+  });
 }
 
 async function failBatch(ctx: AppContext, batchId: string, error: string): Promise<void> {
@@ -66,31 +81,38 @@ async function failBatch(ctx: AppContext, batchId: string, error: string): Promi
 
 export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ scanPages: number }> {
   const { ctx } = env;
-  const storage = new Storage(ctx.config.DATA_DIR);
   const batch = await ctx.db.scanBatch.findUnique({ where: { id: batchId }, include: { exam: { select: { pagesPerCopy: true } } } });
   if (!batch || batch.status === "DONE") return { scanPages: 0 };
   await ctx.db.scanBatch.update({ where: { id: batchId }, data: { status: "PROCESSING", stage: "split", error: null } });
+  const scratch = Scratch.ofWorker(ctx.config.DATA_DIR, env.workerId);
+  return scratch.withFolder("batch-", async (folder) =>
+    splitInRuns({ ctx, scratch, batchFile: await ctx.files.localPath(batch.storagePath, folder), batch: { ...batch, pagesPerCopy: batch.exam.pagesPerCopy } }),
+  );
+}
 
+async function splitInRuns(s: Splitting): Promise<{ scanPages: number }> {
+  const { ctx, batch } = s;
+  const batchId = batch.id;
   const runs = pageRuns(batch.pageCount);
   // A retried split (after a crash) finds the rows planned: it splits and enqueues only the
   // runs that still have pages to convert.
   const planned = (await ctx.db.page.count({ where: { batchId } })) > 0;
   if (!planned) {
-    await splitRun(storage, batch, runs[0]!);
-    const first = await inspectPage(await readFile(splitPageFile(storage.abs(storage.workDir(batchId)), 0, batch.pageCount)));
+    await splitRun(s, runs[0]!);
+    const first = await inspectPage(await ctx.files.read(splitPageKey(batch, 0)));
     const mismatch = layoutMismatch(batch.layout, first.widthPt, first.heightPt);
     if (mismatch) {
       await failBatch(ctx, batchId, mismatch);
       return { scanPages: 0 };
     }
-    await planBatch(ctx, { ...batch, pagesPerCopy: batch.exam.pagesPerCopy });
+    await planBatch(ctx, batch);
   }
 
   const pending = await ctx.db.page.findMany({ where: { batchId, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
   for (const [i, pages] of runs.entries()) {
     const todo = pending.filter(({ scanPageIndex }) => scanPageIndex >= pages.from && scanPageIndex < pages.to);
     if (todo.length === 0) continue;
-    if (planned || i > 0) await splitRun(storage, batch, pages);
+    if (planned || i > 0) await splitRun(s, pages);
     await ctx.queues.enqueueMany("page.render", todo.map(({ scanPageIndex }) => ({ payload: { batchId, scanPageIndex }, jobId: jobId.render(batchId, scanPageIndex) })));
   }
   // Until here renders may finish every page but not settle the batch: the split folder is
@@ -101,7 +123,7 @@ export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ s
 }
 
 /** Booklet and Page rows of a batch, with the booklets' warnings on the batch. */
-async function planBatch(ctx: AppContext, batch: { id: string; schoolId: string; examId: string; layout: BatchFacts["layout"]; pageCount: number; pagesPerCopy: number; sourceFiles: unknown }): Promise<void> {
+async function planBatch(ctx: AppContext, batch: BatchPlan): Promise<void> {
   const batchId = batch.id;
   const booklets = planBooklets({
     layout: batch.layout,
@@ -125,16 +147,16 @@ async function planBatch(ctx: AppContext, batch: { id: string; schoolId: string;
 }
 
 /**
- * The page's own single-page PDF, relative to DATA_DIR: in the split folder, or cut again from
- * the batch file into the worker's temporary folder (`temporary` then says so).
+ * The page's own single-page PDF as a local file: its split file (from object storage:
+ * downloaded into `folder`), or, that file gone, cut again from the batch file into `folder`.
  */
-async function scanPagePdf(env: PipelineEnv, storage: Storage, batch: { id: string; storagePath: string; pageCount: number }, scanPageIndex: number): Promise<{ path: string; temporary: boolean }> {
-  const split = splitPageFile(storage.workDir(batch.id), scanPageIndex, batch.pageCount);
-  if (existsSync(storage.abs(split))) return { path: split, temporary: false };
-  const out = path.join(await storage.ensureDir(storage.tmpDir(tmpOwner(env.workerId))), `${batch.id}-${scanPageIndex}.pdf`);
-  const result = await run("qpdf", ["--decrypt", storage.abs(batch.storagePath), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
+async function scanPagePdf(ctx: AppContext, folder: string, batch: { id: string; storagePath: string; pageCount: number }, scanPageIndex: number): Promise<string> {
+  const split = await localPathIfStored(ctx.files, splitPageKey(batch, scanPageIndex), folder);
+  if (split) return split;
+  const out = path.join(folder, `${batch.id}-${scanPageIndex}.pdf`);
+  const result = await run("qpdf", ["--decrypt", await ctx.files.localPath(batch.storagePath, folder), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
   if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract page ${scanPageIndex + 1}`);
-  return { path: path.relative(storage.root, out), temporary: true };
+  return out;
 }
 
 interface BatchFacts {
@@ -158,29 +180,31 @@ async function batchFacts(ctx: AppContext, batchId: string): Promise<BatchFacts 
   return facts;
 }
 
+type ImageFiles = Partial<Record<PageHalf, { image: string; thumb: string }>>;
+
+const imageFiles = (halves: PageHalf[], place: (half: PageHalf, kind: "image" | "thumb") => string): ImageFiles =>
+  Object.fromEntries(halves.map((half) => [half, { image: place(half, "image"), thumb: place(half, "thumb") }]));
+
+/** Converts the page on a thread into image files in `folder`, then stores each under its key. */
+async function convertPage(env: PipelineEnv, folder: string, batch: BatchFacts & { id: string }, scanPageIndex: number, halves: PageHalf[], keys: ImageFiles) {
+  const pdf = await scanPagePdf(env.ctx, folder, batch, scanPageIndex);
+  const files = imageFiles(halves, (half, kind) => path.join(folder, `${half.toLowerCase()}-${kind}.jpg`));
+  const result = await env.scanPages.convert({ pdf, targets: files, options: { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" } });
+  await Promise.all(halves.flatMap((half) => [env.ctx.files.putFile(keys[half]!.image, files[half]!.image), env.ctx.files.putFile(keys[half]!.thumb, files[half]!.thumb)]));
+  return result;
+}
+
 export async function renderPage(env: PipelineEnv, batchId: string, scanPageIndex: number, job: Job): Promise<{ source: string }> {
   const { ctx } = env;
-  const storage = new Storage(ctx.config.DATA_DIR);
   const batch = await batchFacts(ctx, batchId);
   if (!batch) return { source: "none" };
   const halves: PageHalf[] = batch.layout === "A3_DOUBLE" ? ["LEFT", "RIGHT"] : ["FULL"];
-  const targets = Object.fromEntries(halves.map((half) => [half, {
-    image: storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, half, "image"),
-    thumb: storage.pageImagePath(batch.schoolId, batchId, scanPageIndex, half, "thumb"),
-  }]));
+  const keys = imageFiles(halves, (half, kind) => storedPath.pageImage(batch.schoolId, batchId, scanPageIndex, half, kind));
   try {
-    const pdf = await scanPagePdf(env, storage, { id: batchId, ...batch }, scanPageIndex);
-    try {
-      const result = await env.scanPages.convert({
-        dataDir: ctx.config.DATA_DIR, pdf: pdf.path, targets, tmpOwner: tmpOwner(env.workerId),
-        options: { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" },
-      });
-      for (const half of halves) await markPageDone(ctx, batchId, scanPageIndex, half, { ...targets[half]!, ...result.images[half]!, source: result.source });
-      if (!(await anyPagePending(ctx, batchId))) await settleBatch(ctx, batchId);
-      return { source: result.source };
-    } finally {
-      if (pdf.temporary) await storage.remove(pdf.path);
-    }
+    const result = await Scratch.ofWorker(ctx.config.DATA_DIR, env.workerId).withFolder("page-", (folder) => convertPage(env, folder, { id: batchId, ...batch }, scanPageIndex, halves, keys));
+    for (const half of halves) await markPageDone(ctx, batchId, scanPageIndex, half, { ...keys[half]!, ...result.images[half]!, source: result.source });
+    if (!(await anyPagePending(ctx, batchId))) await settleBatch(ctx, batchId);
+    return { source: result.source };
   } catch (error) {
     const permanent = error instanceof ScanPageError;
     if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
@@ -228,43 +252,85 @@ async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
       : { status: "DONE", stage: null, error: null },
   });
   if (settled.count === 1 && failed === 0) {
-    const storage = new Storage(ctx.config.DATA_DIR);
     const { schoolId } = await ctx.db.scanBatch.findUniqueOrThrow({ where: { id: batchId }, select: { schoolId: true } });
     // The split pages are kept: graded PDFs copy their pages from them.
-    if (existsSync(storage.abs(storage.workDir(batchId)))) await storage.moveDir(storage.workDir(batchId), storage.sourcePagesDir(schoolId, batchId));
+    await ctx.files.movePrefix(storedPath.splitPages(batchId), storedPath.sourcePages(schoolId, batchId));
     // Should Redis fail here, the worker's recovery sweep starts the identification.
     await ctx.queues.ensure("batch.identify", { batchId }, jobId.identifyBatch(batchId));
   }
 }
 
-/**
- * Picks up work left half done by a crash: batches never split or split half-way, pages never rendered, and
- * temporary files of workers that are no longer alive. Run at worker start and by the CLI.
- */
-export async function recoverScans(ctx: AppContext, aliveWorkerId?: string): Promise<{ batches: number; pages: number; tmpDirsRemoved: number }> {
-  const storage = new Storage(ctx.config.DATA_DIR);
-  const open = await ctx.db.scanBatch.findMany({ where: { status: { in: ["UPLOADED", "PROCESSING"] } }, select: { id: true, stage: true } });
-  let pages = 0;
-  for (const { id, stage } of open) {
-    const pending = await ctx.db.page.findMany({ where: { batchId: id, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
-    const planned = pending.length > 0 || (await ctx.db.page.count({ where: { batchId: id } })) > 0;
-    // A split that did not finish splitting runs again: it settles the batch at its end.
-    if (!planned || stage === "split") await ctx.queues.ensure("scan.split", { batchId: id }, jobId.split(id));
-    for (const { scanPageIndex } of pending) await ctx.queues.ensure("page.render", { batchId: id, scanPageIndex }, jobId.render(id, scanPageIndex));
-    pages += pending.length;
-    if (planned && pending.length === 0) await settleBatch(ctx, id);
-  }
-  return { batches: open.length, pages, tmpDirsRemoved: await removeDeadWorkersTmp(ctx, storage, aliveWorkerId) };
+/** A batch a crash left UPLOADED or PROCESSING with no job at work on it, and what recovery does. */
+export interface StuckBatch {
+  batchId: string;
+  schoolId: string;
+  /** The split runs again: never planned, or stopped half-way through splitting. */
+  split: boolean;
+  /** Scan pages whose render runs again. */
+  pages: number[];
+  /** Every page is converted but the batch was never settled. */
+  settle: boolean;
+  /** Its PDF is gone, so the split or renders cannot run: the batch is marked FAILED instead. */
+  fileMissing: boolean;
 }
 
-async function removeDeadWorkersTmp(ctx: AppContext, storage: Storage, aliveWorkerId?: string): Promise<number> {
-  const tmpRoot = storage.abs("tmp");
+/** Batches left half done by a crash: open, and neither a split nor a render job waiting or running for what is left. */
+export async function findStuckBatches(ctx: AppContext): Promise<StuckBatch[]> {
+  const open = await ctx.db.scanBatch.findMany({ where: { status: { in: ["UPLOADED", "PROCESSING"] } }, select: { id: true, schoolId: true, stage: true, storagePath: true } });
+  const stuck: StuckBatch[] = [];
+  for (const { id, schoolId, stage, storagePath } of open) {
+    const pending = await ctx.db.page.findMany({ where: { batchId: id, status: "PENDING" }, distinct: ["scanPageIndex"], select: { scanPageIndex: true } });
+    const planned = pending.length > 0 || (await ctx.db.page.count({ where: { batchId: id } })) > 0;
+    // A live split job enqueues the renders and settles the batch itself.
+    const splitLive = await ctx.queues.pending("scan.split", jobId.split(id));
+    const pages: number[] = [];
+    for (const { scanPageIndex } of pending) if (!(await ctx.queues.pending("page.render", jobId.render(id, scanPageIndex)))) pages.push(scanPageIndex);
+    const split = (!planned || stage === "split") && !splitLive;
+    const settle = planned && pending.length === 0 && !splitLive;
+    const work = split || pages.length > 0;
+    if (work || settle) stuck.push({ batchId: id, schoolId, split, pages, settle, fileMissing: work && !(await ctx.files.exists(storagePath)) });
+  }
+  return stuck;
+}
+
+const BATCH_FILE_MISSING = "Le fichier PDF de ce lot est introuvable : il ne peut plus être converti. Déposez-le de nouveau.";
+
+/** Re-enqueues a stuck batch's split and renders (or settles it); one whose PDF is gone is marked FAILED, audited. */
+export async function recoverBatch(ctx: AppContext, batch: StuckBatch): Promise<"requeued" | "settled" | "failed"> {
+  if (batch.fileMissing) {
+    await ctx.db.$transaction(async (tx) => {
+      const failed = await tx.scanBatch.updateMany({ where: { id: batch.batchId, status: { in: ["UPLOADED", "PROCESSING"] } }, data: { status: "FAILED", stage: null, error: BATCH_FILE_MISSING } });
+      if (failed.count === 0) return;
+      await tx.page.updateMany({ where: { batchId: batch.batchId, status: "PENDING" }, data: { status: "FAILED", error: BATCH_FILE_MISSING } });
+      await audit(tx, { schoolId: batch.schoolId, actorType: "system", action: "scan.recovery_failed", targetType: "scan_batch", targetId: batch.batchId, data: { reason: BATCH_FILE_MISSING } });
+    });
+    return "failed";
+  }
+  if (batch.split) await ctx.queues.ensure("scan.split", { batchId: batch.batchId }, jobId.split(batch.batchId));
+  for (const scanPageIndex of batch.pages) await ctx.queues.ensure("page.render", { batchId: batch.batchId, scanPageIndex }, jobId.render(batch.batchId, scanPageIndex));
+  if (batch.settle) await settleBatch(ctx, batch.batchId);
+  return batch.split || batch.pages.length > 0 ? "requeued" : "settled";
+}
+
+/**
+ * Picks up work left half done by a crash: batches never split or split half-way, pages never rendered, and
+ * temporary files of workers that are no longer alive. Run at worker start (`korrigo recover` does the same, batch by batch).
+ */
+export async function recoverScans(ctx: AppContext, aliveWorkerId?: string): Promise<{ batches: number; pages: number; tmpDirsRemoved: number }> {
+  const stuck = await findStuckBatches(ctx);
+  for (const batch of stuck) await recoverBatch(ctx, batch);
+  return { batches: stuck.length, pages: stuck.reduce((n, b) => n + b.pages.length, 0), tmpDirsRemoved: await removeDeadWorkersTmp(ctx, aliveWorkerId) };
+}
+
+/** Scratch folders of workers no longer alive (always on the local disk, whatever the file store). */
+async function removeDeadWorkersTmp(ctx: AppContext, aliveWorkerId?: string): Promise<number> {
+  const tmpRoot = scratchRoot(ctx.config.DATA_DIR);
   if (!existsSync(tmpRoot)) return 0;
-  const alive = new Set([...(await liveWorkers(ctx.redis, ctx.config.REDIS_PREFIX)), ...(aliveWorkerId ? [aliveWorkerId] : [])].map((id) => path.basename(storage.tmpDir(tmpOwner(id)))));
+  const alive = new Set([...(await liveWorkers(ctx.redis, ctx.config.REDIS_PREFIX)), ...(aliveWorkerId ? [aliveWorkerId] : [])].map((id) => scratchName(workerOwner(id))));
   let removed = 0;
   for (const dir of await readdir(tmpRoot)) {
     if (dir.startsWith("worker-") && !alive.has(dir)) {
-      await storage.remove(path.join("tmp", dir));
+      await rm(path.join(tmpRoot, dir), { recursive: true, force: true });
       removed++;
     }
   }

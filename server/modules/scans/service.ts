@@ -1,7 +1,6 @@
 // Scan batches on the API side: receive an upload, check it, store it once, start the
 // pipeline; report progress; retry failed pages. The work itself is in pipeline.ts (worker).
 import { randomUUID, createHash } from "node:crypto";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Request } from "express";
 import type { AppContext } from "../../lib/context.js";
@@ -10,7 +9,7 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, NotFoundError, PayloadTooLargeError, UnprocessableError } from "../../lib/errors.js";
 import { run } from "../../lib/exec.js";
 import { jobId } from "../../lib/jobs.js";
-import { Storage } from "../../lib/storage.js";
+import { Scratch, storedPath } from "../../lib/storage.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { findExam } from "../exams/service.js";
 import { checkPdf, type CheckedPdf } from "./check.js";
@@ -52,10 +51,8 @@ export interface Attachment {
 export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId: string, req: Request, meta: RequestMeta, attach?: Attachment) {
   const exam = await findExam(ctx.db, actor.schoolId, examId);
   if (exam.status === "ARCHIVED") throw new ConflictError("Cet examen est archivé : on ne peut plus y déposer de copies.", "EXAM_ARCHIVED");
-  const storage = new Storage(ctx.config.DATA_DIR);
-  const dir = await storage.ensureDir(path.join(storage.tmpDir(`api-${process.pid}`), randomUUID()));
   const limits = limitsOf(ctx);
-  try {
+  return Scratch.ofApi(ctx.config.DATA_DIR).withFolder("upload-", async (dir) => {
     const received = await receiveFiles(req, dir, limits.upload);
     const individual = exam.layout === "INDIVIDUAL_FILES" && !attach;
     if (!individual && (received.length > 1 || /\.zip$/i.test(received[0]!.name))) {
@@ -72,7 +69,7 @@ export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId:
     if (merged.pageCount > limits.pdf.maxPages) {
       throw new PayloadTooLargeError(`L'envoi compte ${merged.pageCount} pages, plus que les ${limits.pdf.maxPages} acceptées : découpez-le.`, "TOO_MANY_PAGES");
     }
-    const batchId = await storeBatch(ctx, storage, {
+    const batchId = await storeBatch(ctx, {
       // A late sheet is one booklet whatever the exam's page count: a copie double, or its pages.
       actor, examId, sha256, layout: attach && exam.layout !== "A3_DOUBLE" ? "INDIVIDUAL_FILES" : exam.layout, file: merged.file, pageCount: merged.pageCount, attach,
       sizeBytes: received.reduce((sum, f) => sum + f.size, 0),
@@ -80,9 +77,7 @@ export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId:
       sourceFiles: individual ? merged.sourceFiles : null,
     }, meta);
     return { batch: await batchDetail(ctx, actor.schoolId, batchId), duplicate: false };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 interface NewBatch {
@@ -98,11 +93,14 @@ interface NewBatch {
   attach?: Attachment;
 }
 
-/** The file goes to its final place first, then the row; a duplicate racing us wins cleanly. */
-async function storeBatch(ctx: AppContext, storage: Storage, b: NewBatch, meta: RequestMeta): Promise<string> {
+/**
+ * The file goes to its final place first (moved, or streamed to object storage), then the row;
+ * a duplicate racing us wins cleanly.
+ */
+async function storeBatch(ctx: AppContext, b: NewBatch, meta: RequestMeta): Promise<string> {
   const id = randomUUID();
-  const storagePath = storage.scanPath(b.actor.schoolId, id);
-  await storage.moveInto(b.file, storagePath);
+  const storagePath = storedPath.scan(b.actor.schoolId, id);
+  await ctx.files.putFile(storagePath, b.file);
   try {
     await ctx.db.$transaction(async (tx) => {
       await tx.scanBatch.create({
@@ -116,7 +114,7 @@ async function storeBatch(ctx: AppContext, storage: Storage, b: NewBatch, meta: 
       await audit(tx, { schoolId: b.actor.schoolId, actorType: "staff", actorId: b.actor.id, action: "scan.uploaded", targetType: "scan_batch", targetId: id, data: { pages: b.pageCount, bytes: b.sizeBytes } }, meta);
     });
   } catch (error) {
-    await storage.remove(storagePath);
+    await ctx.files.remove(storagePath);
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       const winner = await ctx.db.scanBatch.findUniqueOrThrow({ where: { examId_sha256: { examId: b.examId, sha256: b.sha256 } } });
       return winner.id;

@@ -3,14 +3,12 @@
 // transaction that checks the copy still waits for this very version. Safe to run twice: a
 // version already rendered is reused; a copy no longer waiting for it is left alone.
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Job } from "bullmq";
 import type { AppContext } from "../../../lib/context.js";
 import type { Prisma } from "../../../lib/db.js";
 import { run } from "../../../lib/exec.js";
-import { splitPageName, Storage } from "../../../lib/storage.js";
+import { localPathIfStored, Scratch, storedPath } from "../../../lib/storage.js";
 import { copyPages } from "../copies.js";
 import { contentOf, maxTotalOf, scaledMark, totalOf, type Scores } from "../scoring.js";
 import { FlattenError, type FlattenPool, type FlattenTask, type SourceFile } from "./pool.js";
@@ -60,22 +58,17 @@ interface Rendered {
   totalScore: Prisma.Decimal | number;
 }
 
+/** Draws the PDF in a scratch folder (with the pages it is drawn on, as local files), then stores it. */
 async function render(env: FlattenEnv, copyId: string, version: number): Promise<Rendered> {
   const { ctx } = env;
-  const storage = new Storage(ctx.config.DATA_DIR);
-  const tmpOwner = `worker-${env.workerId}`;
-  const task = await taskFor(ctx, storage, copyId, version, tmpOwner);
-  if (task.sources.every((s) => s.file)) return rendered(task, await env.flatten.render(task));
-  const workDir = await mkdtemp(path.join(await storage.ensureDir(storage.tmpDir(tmpOwner)), "flatten-"));
-  try {
-    task.sources = await extractSources(storage, workDir, task.sources);
-    return rendered(task, await env.flatten.render(task));
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
+  return Scratch.ofWorker(ctx.config.DATA_DIR, env.workerId).withFolder("flatten-", async (folder) => {
+    const { key, task } = await taskFor(ctx, folder, copyId, version);
+    if (!task.sources.every((s) => s.file)) task.sources = await extractSources(ctx, folder, task.sources);
+    const written = await env.flatten.render(task);
+    await ctx.files.putFile(key, task.target);
+    return { storagePath: key, ...written, totalScore: totalOf(task.input.scores) };
+  });
 }
-
-const rendered = (task: FlattenTask, written: { sha256: string; sizeBytes: number }): Rendered => ({ storagePath: task.target, ...written, totalScore: totalOf(task.input.scores) });
 
 interface CopyFacts {
   schoolId: string;
@@ -106,13 +99,19 @@ async function copyFacts(ctx: AppContext, copyId: string, version: number): Prom
   return facts;
 }
 
+/** Why a copy cannot be drawn: the draft version it waits for is gone. */
+export const DRAFT_VERSION_GONE = "La version de la correction à finaliser n'existe plus : rouvrez la copie et finalisez-la de nouveau.";
+
 type QuestionRow = { id: string; label: string; maxPoints: Prisma.Decimal; rubricMode: "ADD" | "SUBTRACT" };
 type ItemRow = { id: string; label: string; points: Prisma.Decimal; questionId: string };
 
-/** Everything the thread needs, read from the database: pages, draft, marking scheme, names. */
-async function taskFor(ctx: AppContext, storage: Storage, copyId: string, version: number, tmpOwner: string): Promise<FlattenTask> {
+/**
+ * Everything the thread needs, read from the database (pages, draft, marking scheme, names), and
+ * the graded PDF's key. The thread writes the PDF into `folder`.
+ */
+async function taskFor(ctx: AppContext, folder: string, copyId: string, version: number): Promise<{ key: string; task: FlattenTask }> {
   const copy = await copyFacts(ctx, copyId, version);
-  if (!copy?.content) throw new FlattenError("La version de la correction à finaliser n'existe plus : rouvrez la copie et finalisez-la de nouveau.");
+  if (!copy?.content) throw new FlattenError(DRAFT_VERSION_GONE);
   const pages = await copyPages(ctx.db, copyId);
   if (pages.length === 0) throw new FlattenError("Cette copie n'a plus aucune page : vérifiez-la au bureau d'identification.");
   const content = contentOf(copy.content);
@@ -124,15 +123,20 @@ async function taskFor(ctx: AppContext, storage: Storage, copyId: string, versio
   const maxTotal = maxTotalOf(questions);
   const total = totalOf(scores);
   const reportScale = copy.reportScale.toNumber();
-  return {
-    dataDir: ctx.config.DATA_DIR,
-    tmpOwner,
-    target: storage.gradedPdfPath(copy.schoolId, copyId, version),
-    sources: pages.map(({ batch, scanPageIndex }) => {
-      // The split page kept when the batch was converted; else cut again from the batch (below).
-      const kept = path.join(storage.sourcePagesDir(batch.schoolId, batch.id), splitPageName(scanPageIndex, batch.pageCount));
-      return { batchPath: batch.storagePath, scanPageIndex, file: existsSync(storage.abs(kept)) ? kept : "", pageIndex: 0 };
-    }),
+  // The split page kept when the batch was converted (a page may show twice: two halves of an
+  // A3 scan); else cut again from the batch (extractSources).
+  const kept = new Map<string, Promise<string | null>>();
+  const keptFile = (key: string) => {
+    if (!kept.has(key)) kept.set(key, localPathIfStored(ctx.files, key, folder));
+    return kept.get(key)!;
+  };
+  const sources = await Promise.all(pages.map(async ({ batch, scanPageIndex }) => {
+    const file = await keptFile(storedPath.pageOf(storedPath.sourcePages(batch.schoolId, batch.id), scanPageIndex, batch.pageCount));
+    return { batchPath: batch.storagePath, scanPageIndex, file: file ?? "", pageIndex: 0 };
+  }));
+  return { key: storedPath.gradedPdf(copy.schoolId, copyId, version), task: {
+    target: path.join(folder, "graded.pdf"),
+    sources,
     pages: pages.map((p) => ({ half: p.half, rotation: p.rotation as 0 | 90 | 180 | 270 })),
     input: {
       annotations: content.annotations,
@@ -151,23 +155,23 @@ async function taskFor(ctx: AppContext, storage: Storage, copyId: string, versio
       gradedAt: new Date().toISOString(),
       comment: content.comment,
     },
-  };
+  } };
 }
 
 /**
  * Pages whose split file is gone are cut out of their batch files with qpdf (one call per batch;
  * pages are copied as they are), so that the thread loads a few pages, not a whole batch.
  */
-async function extractSources(storage: Storage, workDir: string, sources: SourceFile[]): Promise<SourceFile[]> {
+async function extractSources(ctx: AppContext, folder: string, sources: SourceFile[]): Promise<SourceFile[]> {
   const byBatch = new Map<string, number[]>();
   for (const s of sources) if (!s.file) byBatch.set(s.batchPath, [...new Set([...(byBatch.get(s.batchPath) ?? []), s.scanPageIndex])].sort((a, b) => a - b));
   const files = new Map<string, string>();
   let n = 0;
   for (const [batchPath, indexes] of byBatch) {
-    const file = path.join(workDir, `source-${n++}.pdf`);
-    const result = await run("qpdf", ["--decrypt", "--empty", "--pages", storage.abs(batchPath), indexes.map((i) => i + 1).join(","), "--", file], 120_000);
+    const file = path.join(folder, `source-${n++}.pdf`);
+    const result = await run("qpdf", ["--decrypt", "--empty", "--pages", await ctx.files.localPath(batchPath, folder), indexes.map((i) => i + 1).join(","), "--", file], 120_000);
     if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract the copy's pages (${result.code}): ${result.stderr.slice(0, 300)}`);
-    files.set(batchPath, path.relative(storage.root, file));
+    files.set(batchPath, file);
   }
   return sources.map((s) => (s.file ? s : { ...s, file: files.get(s.batchPath)!, pageIndex: byBatch.get(s.batchPath)!.indexOf(s.scanPageIndex) }));
 }
@@ -202,10 +206,14 @@ async function markGraded(ctx: AppContext, copyId: string, version: number, pdf:
 }
 
 async function markFailed(ctx: AppContext, copyId: string, version: number, reason: string): Promise<void> {
-  await ctx.db.$transaction(async (tx) => {
-    const copy = await stillWaiting(tx, copyId, version);
-    if (!copy) return;
-    await tx.copy.update({ where: { id: copyId }, data: { status: "FAILED", failureReason: reason } });
-    await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, type: "failed", fromStatus: "FINALIZING", toStatus: "FAILED", data: { version, reason } } });
-  });
+  await ctx.db.$transaction((tx) => failWaitingCopy(tx, copyId, version, reason));
+}
+
+/** FINALIZING for this version → FAILED with the reason and its event; null when the copy no longer waits for it. */
+export async function failWaitingCopy(tx: Prisma.TransactionClient, copyId: string, version: number, reason: string): Promise<{ schoolId: string } | null> {
+  const copy = await stillWaiting(tx, copyId, version);
+  if (!copy) return null;
+  await tx.copy.update({ where: { id: copyId }, data: { status: "FAILED", failureReason: reason } });
+  await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, type: "failed", fromStatus: "FINALIZING", toStatus: "FAILED", data: { version, reason } } });
+  return copy;
 }

@@ -6,7 +6,7 @@ import type { GradedCopyInput } from "./render.js";
 /** A failure the same input would hit again: no point in retrying the job. */
 export class FlattenError extends Error {}
 
-/** One page's source: page `pageIndex` of `file` (relative to DATA_DIR), cut from `batchPath`. */
+/** One page's source: page `pageIndex` of `file` (a local file), cut from the batch `batchPath` (a stored file's key). */
 export interface SourceFile {
   batchPath: string;
   scanPageIndex: number;
@@ -15,9 +15,7 @@ export interface SourceFile {
 }
 
 export interface FlattenTask {
-  dataDir: string;
-  tmpOwner: string;
-  /** Where the graded PDF goes, relative to DATA_DIR. */
+  /** The local file the graded PDF is written to (in the job's scratch folder; its folder exists). */
   target: string;
   /** Per page of the copy, in order: where its scan page is, and how it was shown. */
   sources: SourceFile[];

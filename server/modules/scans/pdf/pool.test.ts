@@ -17,9 +17,10 @@ afterAll(async () => {
 });
 
 async function task(name: string, options: PageTask["options"] = { split: "none" }, dpi = 150, encoding: PageEncoding = "jpeg"): Promise<PageTask> {
-  mkdirSync(path.join(dataDir, "in"), { recursive: true });
-  writeFileSync(path.join(dataDir, "in", `${name}.pdf`), await makeA4Batch({ pages: 1, dpi, encoding }));
-  return { dataDir, pdf: `in/${name}.pdf`, options, targets: { FULL: { image: `out/${name}.jpg`, thumb: `out/${name}.thumb.jpg` } }, tmpOwner: "pool-test" };
+  for (const dir of ["in", "out"]) mkdirSync(path.join(dataDir, dir), { recursive: true });
+  const pdf = path.join(dataDir, "in", `${name}.pdf`);
+  writeFileSync(pdf, await makeA4Batch({ pages: 1, dpi, encoding }));
+  return { pdf, options, targets: { FULL: { image: path.join(dataDir, "out", `${name}.jpg`), thumb: path.join(dataDir, "out", `${name}.thumb.jpg`) } } };
 }
 
 describe("ScanPagePool", () => {
@@ -29,8 +30,8 @@ describe("ScanPagePool", () => {
     for (const [i, result] of results.entries()) {
       const { image, thumb } = tasks[i]!.targets.FULL!;
       const written = result.images.FULL!;
-      expect(await sharp(path.join(dataDir, image)).metadata()).toMatchObject({ format: "jpeg", width: written.width, height: written.height });
-      expect(await readPageLabel(readFileSync(path.join(dataDir, thumb)))).toBe(1);
+      expect(await sharp(image).metadata()).toMatchObject({ format: "jpeg", width: written.width, height: written.height });
+      expect(await readPageLabel(readFileSync(thumb))).toBe(1);
       expect(written.nearBlank).toBe(false);
     }
   });
@@ -39,7 +40,7 @@ describe("ScanPagePool", () => {
     const vector = await task("vector", { split: "none" }, 150, "vector");
     const result = await pool.convert(vector);
     expect(result.source).toBe("render");
-    expect(await readPageLabel(readFileSync(path.join(dataDir, vector.targets.FULL!.thumb)))).toBe(1);
+    expect(await readPageLabel(readFileSync(vector.targets.FULL!.thumb))).toBe(1);
   });
 
   it("passes a refusal back as a ScanPageError and writes nothing", async () => {
@@ -47,7 +48,7 @@ describe("ScanPagePool", () => {
     const conversion = pool.convert(refused);
     await expect(conversion).rejects.toBeInstanceOf(ScanPageError);
     await expect(conversion).rejects.toMatchObject({ reason: expect.stringMatching(/pixels/) });
-    expect(existsSync(path.join(dataDir, refused.targets.FULL!.image))).toBe(false);
+    expect(existsSync(refused.targets.FULL!.image)).toBe(false);
   });
 
   it("counts a page's time limit from the start of its own conversion, not while it waits for a thread", async () => {

@@ -1,20 +1,17 @@
 // A worker thread of ScanPagePool: reads one scan page's PDF, converts it and writes its images
-// where the job says, so that neither the files nor their bytes pass through the main thread.
-// A refusal (ScanPageError) crosses back as a value: errors lose their class between threads.
-import { readFile } from "node:fs/promises";
-import { Storage } from "../../../lib/storage.js";
+// to the files the job names (in its scratch folder), so that the bytes never pass through the
+// main thread. A refusal (ScanPageError) crosses back as a value: errors lose their class
+// between threads.
+import { readFile, writeFile } from "node:fs/promises";
 import { scanPageToImages, ScanPageError } from "./page-images.js";
 import type { Half, ScanPageOptions, ScanPageResult } from "./types.js";
 
 export interface PageTask {
-  dataDir: string;
-  /** The single-page PDF, relative to dataDir. */
+  /** The single-page PDF (a local file). */
   pdf: string;
   options: ScanPageOptions;
-  /** Where each expected half's image and thumbnail go, relative to dataDir. */
+  /** The local files each expected half's image and thumbnail are written to (their folder exists). */
   targets: Partial<Record<Half, { image: string; thumb: string }>>;
-  /** Owner of the temporary files of the atomic writes. */
-  tmpOwner: string;
 }
 
 export interface WrittenImage {
@@ -28,10 +25,9 @@ export type Outcome =
   | { ok: false; reason: string };
 
 export default async function convert(task: PageTask): Promise<Outcome> {
-  const storage = new Storage(task.dataDir);
   let result: ScanPageResult;
   try {
-    result = await scanPageToImages(await readFile(storage.abs(task.pdf)), task.options);
+    result = await scanPageToImages(await readFile(task.pdf), task.options);
   } catch (error) {
     if (error instanceof ScanPageError) return { ok: false, reason: error.reason };
     throw error;
@@ -40,7 +36,7 @@ export default async function convert(task: PageTask): Promise<Outcome> {
   for (const [half, target] of Object.entries(task.targets) as [Half, { image: string; thumb: string }][]) {
     const image = result.images[half];
     if (!image) throw new Error(`no ${half} image for ${task.pdf}`);
-    await Promise.all([storage.writeAtomic(target.image, image.image, task.tmpOwner), storage.writeAtomic(target.thumb, image.thumb, task.tmpOwner)]);
+    await Promise.all([writeFile(target.image, image.image), writeFile(target.thumb, image.thumb)]);
     images[half] = { width: image.width, height: image.height, nearBlank: image.nearBlank };
   }
   return { ok: true, source: result.source, images };
