@@ -10,6 +10,11 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+const isPending = (state: string) => state !== "completed" && state !== "failed" && state !== "unknown";
+
+export const QUEUE_DEPTH_STATES = ["waiting", "active", "delayed", "failed"] as const;
+export type QueueDepthState = (typeof QUEUE_DEPTH_STATES)[number];
+
 export class JobQueues {
   private readonly queues: Map<QueueName, Queue>;
   private readonly events = new Map<QueueName, QueueEvents>();
@@ -38,17 +43,22 @@ export class JobQueues {
 
   /**
    * Makes sure the work with this id will run: a job still waiting, delayed or running is
-   * left alone; a finished or failed one (kept for inspection) is replaced by a fresh one.
+   * left alone (false); a finished or failed one (kept for inspection) is replaced by a fresh
+   * one, as is a missing one (true).
    */
-  async ensure<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<void> {
+  async ensure<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<boolean> {
     const queue = this.queue(JOB_QUEUE[name]);
     const existing = await queue.getJob(jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state !== "completed" && state !== "failed" && state !== "unknown") return;
-      await existing.remove();
-    }
+    if (existing && isPending(await existing.getState())) return false;
+    await existing?.remove();
     await queue.add(name, payload, { ...DEFAULT_JOB_OPTIONS, jobId });
+    return true;
+  }
+
+  /** Whether the job with this id is still waiting, delayed or running (what `ensure` leaves alone). */
+  async pending(name: JobName, jobId: string): Promise<boolean> {
+    const job = await this.queue(JOB_QUEUE[name]).getJob(jobId);
+    return job ? isPending(await job.getState()) : false;
   }
 
   /** Enqueues a job and waits for its result; rejects after `timeoutMs`. */
@@ -59,6 +69,13 @@ export class JobQueues {
     // otherwise be gone ("Missing key … isFinished"), a race a fast worker wins.
     const job = await this.enqueue(name, payload, { attempts: 1, removeOnComplete: { age: 60 }, removeOnFail: { age: 60 } });
     return (await job.waitUntilFinished(events, timeoutMs)) as JobResult<N>;
+  }
+
+  /** A queue's jobs by state and when its oldest waiting job was enqueued (ms), for /metrics. */
+  async depth(name: QueueName): Promise<{ counts: Record<QueueDepthState, number>; oldestWaitingAt: number | null }> {
+    const queue = this.queue(name);
+    const [counts, [oldest]] = await Promise.all([queue.getJobCounts(...QUEUE_DEPTH_STATES), queue.getWaiting(0, 0)]);
+    return { counts: counts as Record<QueueDepthState, number>, oldestWaitingAt: oldest?.timestamp ?? null };
   }
 
   async close(): Promise<void> {

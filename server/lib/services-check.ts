@@ -9,7 +9,8 @@ function where(url: string): string {
   return `${u.hostname}:${u.port || (u.protocol.startsWith("redis") ? 6379 : 5432)}`;
 }
 
-async function checkPostgres(url: string): Promise<string | null> {
+/** Null when PostgreSQL answers, else one sentence: where, why, how to start it. */
+export async function checkPostgres(url: string): Promise<string | null> {
   // The maintenance database: ours may not have been created yet.
   const client = new pg.Client({ connectionString: withDatabase(url, "postgres"), connectionTimeoutMillis: 3000 });
   client.on("error", () => undefined);
@@ -26,7 +27,8 @@ async function checkPostgres(url: string): Promise<string | null> {
   }
 }
 
-async function checkRedis(url: string): Promise<string | null> {
+/** Null when Redis answers, else one sentence: where, why, how to start it. */
+export async function checkRedis(url: string): Promise<string | null> {
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
   // ioredis rejects with "Connection is closed"; the socket's own error says why.
   let cause: Error | undefined;

@@ -14,6 +14,7 @@ import { prismaSql } from "../../lib/sql.js";
 import { copyForWrite, latestDraft } from "./drafts.js";
 import { lockCopyRow } from "./locks.js";
 import { gradableExam } from "./copies.js";
+import { DRAFT_VERSION_GONE, failWaitingCopy } from "./flatten/job.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -89,9 +90,44 @@ export async function reopenLockedCopy(tx: Tx, actor: StaffPrincipal, copy: { id
   await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.reopened", targetType: "copy", targetId: copy.id, data: { from: copy.status, ...context } }, meta);
 }
 
-/** Copies left FINALIZING (a worker killed, Redis emptied): their flatten job is queued again. */
+/** A copy left FINALIZING (a worker killed, Redis emptied) with no flatten job waiting or running. */
+export interface StuckCopy {
+  copyId: string;
+  schoolId: string;
+  version: number;
+  /** The draft version to draw is gone: the copy is marked FAILED instead of queued again. */
+  draftMissing: boolean;
+}
+
+export async function findStuckFinalizing(ctx: AppContext): Promise<StuckCopy[]> {
+  // finalizeCopy and retryFinalize always set finalVersion with FINALIZING.
+  const copies = await ctx.db.copy.findMany({ where: { status: "FINALIZING", finalVersion: { not: null } }, select: { id: true, schoolId: true, finalVersion: true } });
+  const stuck: StuckCopy[] = [];
+  for (const { id, schoolId, finalVersion } of copies) {
+    const version = finalVersion!;
+    if (await ctx.queues.pending("copy.flatten", jobId.flatten(id, version))) continue;
+    const draft = await ctx.db.draft.findUnique({ where: { copyId_version: { copyId: id, version } }, select: { id: true } });
+    stuck.push({ copyId: id, schoolId, version, draftMissing: !draft });
+  }
+  return stuck;
+}
+
+/** Queues the copy's flatten job again; a copy whose draft version is gone goes FAILED with the reason, audited. */
+export async function recoverCopy(ctx: AppContext, copy: StuckCopy): Promise<"requeued" | "failed"> {
+  if (!copy.draftMissing) {
+    await enqueueFlatten(ctx, copy.copyId, copy.version);
+    return "requeued";
+  }
+  await ctx.db.$transaction(async (tx) => {
+    if (!(await failWaitingCopy(tx, copy.copyId, copy.version, DRAFT_VERSION_GONE))) return;
+    await audit(tx, { schoolId: copy.schoolId, actorType: "system", action: "copy.finalize_failed", targetType: "copy", targetId: copy.copyId, data: { version: copy.version, reason: DRAFT_VERSION_GONE } });
+  });
+  return "failed";
+}
+
+/** Run at worker start: every stuck copy is recovered (`korrigo recover` does the same, copy by copy). */
 export async function recoverFinalizing(ctx: AppContext): Promise<number> {
-  const copies = await ctx.db.copy.findMany({ where: { status: "FINALIZING" }, select: { id: true, finalVersion: true } });
-  for (const copy of copies) if (copy.finalVersion) await enqueueFlatten(ctx, copy.id, copy.finalVersion);
-  return copies.length;
+  const stuck = await findStuckFinalizing(ctx);
+  for (const copy of stuck) await recoverCopy(ctx, copy);
+  return stuck.length;
 }

@@ -99,7 +99,31 @@ export async function breakLock(ctx: AppContext, actor: StaffPrincipal, copyId: 
   });
 }
 
-async function endLock(tx: Tx, copy: { id: string; schoolId: string; status: "STAGING" | "READY" | "LOCKED" | "FINALIZING" | "GRADED" | "FAILED" }, actorId: string, type: string, data?: Prisma.InputJsonObject) {
+/**
+ * A lock expired for a whole TTL: its teacher left without releasing it. Until then the editor's
+ * heartbeat may still renew it (renewLock keeps an expired lock nobody took).
+ */
+const staleBefore = (ctx: AppContext) => new Date(Date.now() - ctx.config.LOCK_TTL_MINUTES * 60_000);
+
+/** The copies whose lock is stale (`korrigo cleanup` ends them). */
+export async function findStaleLocks(ctx: AppContext): Promise<string[]> {
+  const locks = await ctx.db.copyLock.findMany({ where: { expiresAt: { lt: staleBefore(ctx) } }, select: { copyId: true }, orderBy: { expiresAt: "asc" } });
+  return locks.map((l) => l.copyId);
+}
+
+/** Ends a stale lock (the copy goes back to READY), audited; false when it was renewed or ended meanwhile. */
+export async function endStaleLock(ctx: AppContext, copyId: string): Promise<boolean> {
+  return ctx.db.$transaction(async (tx) => {
+    await lockCopyRow(tx, copyId);
+    const copy = await tx.copy.findUnique({ where: { id: copyId }, include: { lock: true } });
+    if (!copy?.lock || copy.lock.expiresAt >= staleBefore(ctx)) return false;
+    await endLock(tx, copy, null, "lock_expired", { holder: copy.lock.userId });
+    await audit(tx, { schoolId: copy.schoolId, actorType: "system", action: "copy.lock_expired", targetType: "copy", targetId: copyId, data: { holder: copy.lock.userId } });
+    return true;
+  });
+}
+
+async function endLock(tx: Tx, copy: { id: string; schoolId: string; status: "STAGING" | "READY" | "LOCKED" | "FINALIZING" | "GRADED" | "FAILED" }, actorId: string | null, type: string, data?: Prisma.InputJsonObject) {
   await tx.copyLock.delete({ where: { copyId: copy.id } });
   // Only a copy still being edited goes back to READY; one finalizing keeps its state.
   const toStatus = copy.status === "LOCKED" ? "READY" : copy.status;

@@ -1,7 +1,7 @@
 // Liveness, readiness and the health report. Readiness needs the database, every migration
 // applied, Redis, and a worker heartbeat seen in the last 30 seconds.
-import { readdir } from "node:fs/promises";
 import type { AppContext } from "../../lib/context.js";
+import { committedMigrations, compareMigrations, MIGRATION_ROWS_SQL, type MigrationRow } from "../../lib/migrations.js";
 import { liveWorkers } from "../../lib/heartbeat.js";
 
 export interface Check {
@@ -25,13 +25,9 @@ async function timed(run: () => Promise<Check>): Promise<Check> {
 }
 
 async function migrationsCheck(ctx: AppContext): Promise<Check> {
-  const entries = await readdir(ctx.config.MIGRATIONS_DIR, { withFileTypes: true });
-  const expected = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  const rows = await ctx.db.$queryRaw<{ migration_name: string }[]>`
-    SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-  const applied = new Set(rows.map((r) => r.migration_name));
-  const missing = expected.filter((name) => !applied.has(name));
-  return missing.length === 0 ? { ok: true } : { ok: false, message: `not applied: ${missing.join(", ")}` };
+  const rows = await ctx.db.$queryRawUnsafe<MigrationRow[]>(MIGRATION_ROWS_SQL);
+  const { pending } = compareMigrations(await committedMigrations(ctx.config.MIGRATIONS_DIR), rows);
+  return pending.length === 0 ? { ok: true } : { ok: false, message: `not applied: ${pending.join(", ")}` };
 }
 
 export async function runChecks(ctx: AppContext): Promise<Checks> {
