@@ -15,6 +15,9 @@ import { csrfProtection } from "./lib/auth/csrf.js";
 import { createPassport } from "./modules/auth/passport.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { healthRoutes } from "./modules/health/routes.js";
+import { metricsRoutes } from "./modules/metrics/routes.js";
+import { createMetricsRegistry, httpDurations } from "./lib/metrics.js";
+import { requestLogContext } from "./lib/log-context.js";
 import { userRoutes } from "./modules/users/routes.js";
 import { examRoutes } from "./modules/exams/routes.js";
 import { studentRoutes } from "./modules/students/routes.js";
@@ -82,6 +85,7 @@ export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", ctx.config.TRUST_PROXY);
+  const metrics = createMetricsRegistry("api");
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -95,11 +99,14 @@ export function createApp(ctx: AppContext): express.Express {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url?.startsWith("/api/health") ?? false },
+      // Health probes and metrics scrapes come every few seconds: they would drown the log.
+      autoLogging: { ignore: (req) => /^\/(api\/health|metrics)\b/.test(req.url ?? "") },
     }),
   );
+  app.use(requestLogContext, httpDurations(metrics));
   app.use(securityHeaders(ctx));
   mount(app, "/api/health", healthRoutes(ctx));
+  mount(app, "/metrics", metricsRoutes(ctx, metrics));
 
   const passport = createPassport(ctx.db, poolSql(ctx.pool));
   app.use("/api", express.json({ limit: "1mb" }), dropBodyWhenAnswered);

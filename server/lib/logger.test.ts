@@ -28,6 +28,23 @@ describe("logging", () => {
     expect(all).not.toContain(client.csrf);
   });
 
+  it("gives every line a numeric level and an ISO time, and a service's line the id of the request it serves", async () => {
+    const school = await createSchool(env.ctx);
+    const admin = await createStaff(env.ctx, school.id, "ADMIN");
+    const client = await staffClient(env.app, admin.email);
+    const before = lines.length;
+    // No worker runs here: the ping's service logs its failure, from deep inside the request.
+    const res = await client.agent.post("/api/system/ping").set("X-CSRF-Token", client.csrf).send({}).expect(503);
+    const written = lines.slice(before).map((l) => JSON.parse(l) as { level: unknown; time: unknown; msg: string; requestId?: string });
+    expect(written.find((l) => l.msg === "worker ping failed")).toMatchObject({ level: 40, requestId: res.headers["x-request-id"] });
+    for (const line of written) {
+      expect(line.level).toEqual(expect.any(Number));
+      expect(new Date(line.time as string).toISOString()).toBe(line.time);
+    }
+    env.ctx.logger.info("outside any request");
+    expect(JSON.parse(lines.at(-1)!)).not.toHaveProperty("requestId");
+  });
+
   it("redacts secrets passed to the logger by mistake", () => {
     const before = lines.length;
     env.ctx.logger.info({ user: { password: "hunter2-hunter2", accessCode: "ABCD-EFGH" }, req: { headers: { cookie: "korrigo.sid=s%3Aabc" } } }, "oops");

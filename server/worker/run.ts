@@ -15,18 +15,27 @@ import { HeaderReader } from "../modules/identification/ocr/reader.js";
 import { FlattenPool } from "../modules/grading/flatten/pool.js";
 import { recoverFinalizing } from "../modules/grading/finalize.js";
 import type { QueueName } from "../lib/jobs.js";
+import { createMetricsRegistry, jobMetrics, serveWorkerMetrics, type JobMetrics } from "../lib/metrics.js";
+import { withLogContext } from "../lib/log-context.js";
+import { reportError } from "../lib/sentry.js";
+import { ReturnableJobs, settlesWithin } from "../lib/shutdown.js";
 
 export interface RunningWorker {
   workerId: string;
-  close(): Promise<void>;
+  /** Stops taking jobs and lets the running ones end; past `graceMs` (default: no limit) they go back to the queue. */
+  close(graceMs?: number): Promise<void>;
 }
 
-function dispatch(env: WorkerEnv) {
-  return async (job: Job) => {
-    const handler = handlers[job.name as JobName] as ((e: WorkerEnv, p: unknown, j: Job) => unknown) | undefined;
-    if (!handler) throw new Error(`No handler for job "${job.name}"`);
-    return handler(env, job.data, job);
-  };
+/** Runs a job's handler, counted and timed, with its id and name on every log line it writes. */
+function dispatch(env: WorkerEnv, metrics: JobMetrics) {
+  return (job: Job) =>
+    withLogContext({ jobId: String(job.id), jobName: job.name }, () =>
+      metrics.time(job.name, async () => {
+        const handler = handlers[job.name as JobName] as ((e: WorkerEnv, p: unknown, j: Job) => unknown) | undefined;
+        if (!handler) throw new Error(`No handler for job "${job.name}"`);
+        return handler(env, job.data, job);
+      }),
+    );
 }
 
 async function recoverAll(ctx: AppContext, workerId: string) {
@@ -48,17 +57,24 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
   // rows and report (bench: 1, 2 and 4 jobs per thread gave 33, 36 and 40 A4 pages/s here).
   const jobsInFlight: Record<QueueName, number> = { system: concurrency, scans: concurrency * 4, identify: ctx.config.OCR_THREADS * 2, grading: concurrency * 2 };
   const connection = createRedis(ctx.config.REDIS_URL, { forWorker: true });
+  const metrics = createMetricsRegistry("worker");
+  const jobs = jobMetrics(metrics);
 
   // A killed worker's jobs are retried once their lock expires; a job may be caught in a
   // few crashes before it is declared failed.
   const lockDuration = ctx.config.WORKER_LOCK_SECONDS * 1000;
+  const running = new ReturnableJobs();
   const workers = QUEUES.map((queue) => {
-    const worker = new Worker(queue, dispatch(env), { connection, prefix, concurrency: jobsInFlight[queue], lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 });
-    worker.on("failed", (job, err) => ctx.logger.warn({ job: job?.name, jobId: job?.id, err: err.message }, "job failed"));
+    const worker = new Worker(queue, running.wrap(dispatch(env, jobs)), { connection, prefix, concurrency: jobsInFlight[queue], lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 });
+    worker.on("failed", (job, err) => {
+      ctx.logger.warn({ job: job?.name, jobId: job?.id, err: err.message }, "job failed");
+      reportError(err, { jobName: job?.name, jobId: job?.id });
+    });
     worker.on("error", (err) => ctx.logger.error({ err }, "worker error"));
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const metricsEndpoint = await serveWorkerMetrics(metrics, ctx.config, ctx.logger);
 
   await beat(ctx.redis, prefix, workerId);
   const timer = setInterval(() => {
@@ -72,14 +88,18 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
 
   return {
     workerId,
-    async close() {
+    async close(graceMs = Infinity) {
       clearInterval(timer);
-      await Promise.all(workers.map((w) => w.close()));
+      const closing = Promise.all(workers.map((w) => w.close()));
+      if (!(await settlesWithin(closing, graceMs))) ctx.logger.warn({ jobs: running.handBack() }, "grace period over: the jobs still running go back to the queue");
+      // Terminating the threads stops the conversions and renders still running: their jobs are handed back.
       await env.scanPages.close();
       await env.headers.close();
       await env.flatten.close();
+      await closing;
       await forget(ctx.redis, prefix, workerId);
       connection.disconnect();
+      await metricsEndpoint?.close();
     },
   };
 }
