@@ -5,16 +5,17 @@
 // after a hard kill can clean up what the previous run left.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { databaseName, dropDatabase, ensureDatabase, migrate, withDatabase } from "../server/lib/database.js";
-import { createDb, createPool } from "../server/lib/db.js";
+import { createDb, createPool, poolSettings } from "../server/lib/db.js";
+import { loadConfig } from "../server/lib/config.js";
 import { seedDemo } from "../server/cli/demo.js";
 import { unreachableServices } from "../server/lib/services-check.js";
-import { NGINX_CONF_PATH, renderServerBlock } from "../nginx/render.js";
+import { prepareNginxPrefix } from "../nginx/render.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUN_DIR = path.join(ROOT, "e2e", ".run");
@@ -80,19 +81,14 @@ function logTail(file: string, lines = 25): string {
 }
 
 function prepareNginx(listen: string, upstream: string): string[] {
-  for (const dir of ["conf", "logs", "temp"]) mkdirSync(path.join(NGINX_PREFIX, dir), { recursive: true });
-  const rendered = renderServerBlock({
+  const args = prepareNginxPrefix(NGINX_PREFIX, {
     KORRIGO_LISTEN: listen,
     KORRIGO_API_UPSTREAM: upstream,
     KORRIGO_WEB_ROOT: path.join(ROOT, "web", "dist"),
     KORRIGO_DATA_DIR: DATA_DIR,
+    // Nothing is in front of this nginx (the browser connects to it): trust no real address.
+    KORRIGO_TRUSTED_PROXIES: "192.0.2.1",
   });
-  writeFileSync(path.join(NGINX_PREFIX, "conf", "korrigo.conf"), rendered);
-  const conf = path.join(NGINX_PREFIX, "conf", "nginx.conf");
-  copyFileSync(NGINX_CONF_PATH, conf);
-  // As root, nginx would switch its workers to `nobody`, who may not be able to read the
-  // checkout; the directive is only valid (and only needed) when the master runs as root.
-  const args = ["-p", NGINX_PREFIX, "-c", conf, ...(process.getuid?.() === 0 ? ["-g", "user root;"] : [])];
   const check = spawnSync(NGINX_BIN, ["-t", ...args], { encoding: "utf8" });
   if (check.error) throw new Error(`e2e: cannot run ${NGINX_BIN} (${check.error.message}); install nginx-light or set NGINX_BIN.`);
   if (check.status !== 0) throw new Error(`e2e: the nginx configuration is invalid:\n${check.stderr}`);
@@ -143,7 +139,7 @@ async function waitUntilReady(state: StackState): Promise<void> {
 }
 
 async function seed(databaseUrl: string): Promise<Logins> {
-  const pool = createPool(databaseUrl, 2);
+  const pool = createPool(databaseUrl, { ...poolSettings(loadConfig({})), poolSize: 2 });
   const db = createDb(pool);
   try {
     const logins = await seedDemo(db);

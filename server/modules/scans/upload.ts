@@ -21,6 +21,9 @@ export interface UploadLimits {
   maxFiles: number;
 }
 
+/** Room in a request for the multipart boundaries and part headers around the files (nginx/render.ts allows the same). */
+export const MULTIPART_ALLOWANCE_BYTES = 1024 * 1024;
+
 const megabytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} Mo`;
 const tooLarge = (limits: UploadLimits) => new PayloadTooLargeError(`Le fichier dépasse la taille maximale acceptée (${megabytes(limits.maxBytes)}).`, "FILE_TOO_LARGE");
 
@@ -29,7 +32,7 @@ export function receiveFiles(req: Request, dir: string, limits: UploadLimits): P
   if (!req.is("multipart/form-data")) {
     return Promise.reject(new UnsupportedMediaError("Envoyez le fichier en multipart/form-data (champ « file »).", "MULTIPART_EXPECTED"));
   }
-  if (Number(req.headers["content-length"] ?? 0) > limits.maxBytes + 1024 * 1024) return Promise.reject(tooLarge(limits));
+  if (Number(req.headers["content-length"] ?? 0) > limits.maxBytes + MULTIPART_ALLOWANCE_BYTES) return Promise.reject(tooLarge(limits));
 
   return new Promise((resolve, reject) => {
     const files: Promise<ReceivedFile>[] = [];
