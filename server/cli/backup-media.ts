@@ -1,32 +1,36 @@
-// DATA_DIR's durable files (scans, page images, header crops, exam documents, graded PDFs, the
-// source pages kept for re-grading) in a tar archive, streamed by GNU tar: a batch can weigh
-// hundreds of MB. Left out: the scratch space (tmp/, never in the store) and the split folders
-// of batches being converted (work/, see storedPath.splitPages), which a crash leaves behind and
-// the scan pipeline's recovery redoes.
+// The durable files (scans, page images, header crops, exam documents, graded PDFs, the source
+// pages kept for re-grading) in a tar archive whose entry names are their keys. From DATA_DIR,
+// GNU tar streams them (a batch can weigh hundreds of MB); from a bucket, backup-bucket.ts does.
+// Left out: the scratch space (tmp/, never in the store) and the split folders of batches being
+// converted (work/, see storedPath.splitPages, in the store whatever the driver), which a crash
+// leaves behind and the scan pipeline's recovery redoes.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { LocalFileStore } from "../lib/storage.js";
+import type { FileStore, StoredObject } from "../lib/storage.js";
 import { isKey } from "../lib/storage/file-store.js";
 import { runTool } from "./backup-postgres.js";
 
 const SPLIT_FOLDER = "work";
 
-export const S3_MEDIA_REFUSAL =
-  "STORAGE_DRIVER=s3: the files live in the bucket, which backup and restore do not handle. Protect them with the bucket's versioning and replication; back up the database alone with pg_dump --format=custom.";
-
 export interface MediaFiles {
-  /** Keys (paths relative to DATA_DIR), sorted. */
+  /** Keys (with DATA_DIR, paths relative to it), sorted. */
   paths: string[];
   bytes: number;
 }
 
-export async function durableFiles(dataDir: string): Promise<MediaFiles> {
+/** The store's objects a backup holds, in key order. */
+export async function* durableObjects(store: FileStore): AsyncIterable<StoredObject> {
+  for await (const stored of store.list("")) {
+    if (!stored.key.startsWith(`${SPLIT_FOLDER}/`)) yield stored;
+  }
+}
+
+export async function durableFiles(store: FileStore): Promise<MediaFiles> {
   const paths: string[] = [];
   let bytes = 0;
-  for await (const stored of new LocalFileStore(dataDir).list("")) {
-    if (stored.key.startsWith(`${SPLIT_FOLDER}/`)) continue;
+  for await (const stored of durableObjects(store)) {
     paths.push(stored.key);
     bytes += stored.size;
   }

@@ -1,8 +1,8 @@
-// After a restore: the database and DATA_DIR must be what the backup held. Row counts and the
-// media file count against the manifest, then every file a row points to: present, and equal to
-// the sha256 the row stores where it stores one.
+// After a restore: the database and the file store (DATA_DIR or the bucket) must be what the
+// backup held. Row counts and the media file count against the manifest, then every file a row
+// points to: present, and equal to the sha256 the row stores where it stores one.
 import type pg from "pg";
-import { InvalidKeyError, LocalFileStore, type FileStore } from "../lib/storage.js";
+import { InvalidKeyError, type FileStore } from "../lib/storage.js";
 import { sha256Of, type Manifest } from "./backup-manifest.js";
 import { durableFiles } from "./backup-media.js";
 import { rowCounts } from "./backup-postgres.js";
@@ -64,15 +64,14 @@ export interface Verified {
   bytes: number;
 }
 
-export async function verifyRestore(client: pg.Client, dataDir: string, manifest: Manifest): Promise<Verified> {
+export async function verifyRestore(client: pg.Client, store: FileStore, manifest: Manifest): Promise<Verified> {
   const problems: string[] = [];
   const counts = await rowCounts(client);
   for (const table of new Set([...Object.keys(manifest.rowCounts), ...Object.keys(counts)])) {
     if (counts[table] !== manifest.rowCounts[table]) problems.push(`table ${table}: ${counts[table] ?? "missing"} rows, the backup has ${manifest.rowCounts[table] ?? "no such table"}`);
   }
-  const media = await durableFiles(dataDir);
-  if (media.paths.length !== manifest.media.files) problems.push(`media: ${media.paths.length} files in DATA_DIR, the backup has ${manifest.media.files}`);
-  const store = new LocalFileStore(dataDir);
+  const media = await durableFiles(store);
+  if (media.paths.length !== manifest.media.files) problems.push(`media: ${media.paths.length} files in ${store.driver === "s3" ? "the bucket" : "DATA_DIR"}, the backup has ${manifest.media.files}`);
   for (const column of FILE_COLUMNS) problems.push(...(await checkColumn(client, store, column)));
   return { problems, rows: Object.values(counts).reduce((a, b) => a + b, 0), files: media.paths.length, bytes: media.bytes };
 }

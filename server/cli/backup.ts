@@ -1,20 +1,24 @@
-// `korrigo backup --out DIR`: the database (pg_dump, custom format), then DATA_DIR's durable
-// files, then a manifest with each part's sha256. Database first: rows only point to files
-// written before them and files are never overwritten, so files newer than the dump are only
-// extra. The row counts come from the very snapshot pg_dump dumps, so restore checks them exactly.
+// `korrigo backup --out DIR`: the database (pg_dump, custom format), then the durable files
+// (DATA_DIR's, or the S3 bucket's), then a manifest with each part's sha256. Database first:
+// rows only point to files written before them and files are never overwritten, so files newer
+// than the dump are only extra. The row counts come from the very snapshot pg_dump dumps, so
+// restore checks them exactly.
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../lib/config.js";
+import { createFileStore, LocalFileStore } from "../lib/storage.js";
 import { EXIT, UsageError, type CliCommand, type CliIo } from "./command.js";
 import { DATABASE_FILE, describePart, MANIFEST_FILE, MEDIA_FILE, newManifest, PARTIAL } from "./backup-manifest.js";
-import { createArchive, durableFiles, formatSize, S3_MEDIA_REFUSAL } from "./backup-media.js";
+import { packObjects } from "./backup-bucket.js";
+import { createArchive, durableFiles, formatSize } from "./backup-media.js";
 import { libpqTarget, rowCounts, runTool, schemaVersion, withClient } from "./backup-postgres.js";
 
 const HELP = `Usage: npm run korrigo -- backup --out DIR
 
 Writes a backup into DIR (created; refused if it exists and is not empty):
   database.dump   pg_dump of DATABASE_URL, custom format
-  media.tar       DATA_DIR's durable files (tmp/ and work/ are left out)
+  media.tar       the durable files: DATA_DIR's, or with STORAGE_DRIVER=s3 the bucket's
+                  objects, streamed one at a time (tmp/ and work/ are left out)
   manifest.json   schema version, row counts, file count, sha256 of each part
 
 The API and workers may keep running: the dump is one consistent snapshot.
@@ -36,7 +40,7 @@ async function dumpDatabase(url: string, file: string) {
 
 const PROGRESS_EVERY_MS = 10_000;
 
-/** tar says nothing while it works: every few seconds, how much of the media the archive holds. */
+/** Archiving says nothing while it works: every few seconds, how much of the media the archive holds. */
 async function withProgress(io: CliIo, archive: string, total: number, work: Promise<void>): Promise<void> {
   const timer = setInterval(() => {
     stat(archive).then((s) => io.out(`  ${formatSize(s.size)} of ${formatSize(total)}`), () => {});
@@ -55,9 +59,11 @@ async function writeBackup(config: Config, dir: string, io: CliIo): Promise<void
   const db = await dumpDatabase(config.DATABASE_URL, partial(DATABASE_FILE));
   const rows = Object.values(db.rowCounts).reduce((a, b) => a + b, 0);
   io.out(`database dumped: ${Object.keys(db.rowCounts).length} tables, ${rows} rows, schema ${db.schemaVersion ?? "(never migrated)"}`);
-  const media = await durableFiles(path.resolve(config.DATA_DIR));
+  const store = createFileStore(config);
+  const media = await durableFiles(store);
   io.out(`archiving media: ${media.paths.length} files, ${formatSize(media.bytes)}…`);
-  await withProgress(io, partial(MEDIA_FILE), media.bytes, createArchive(path.resolve(config.DATA_DIR), media.paths, partial(MEDIA_FILE)));
+  const archiving = store instanceof LocalFileStore ? createArchive(store.root, media.paths, partial(MEDIA_FILE)) : packObjects(store, media.paths, partial(MEDIA_FILE));
+  await withProgress(io, partial(MEDIA_FILE), media.bytes, archiving);
   io.out("computing checksums…");
   const manifest = newManifest({
     createdAt: new Date().toISOString(),
@@ -87,10 +93,6 @@ export const backupCommand: CliCommand = {
   options: { out: { type: "string" } },
   async run({ config, values, io }) {
     if (typeof values.out !== "string" || values.out === "") throw new UsageError("missing --out DIR");
-    if (config.STORAGE_DRIVER !== "local") {
-      io.err(S3_MEDIA_REFUSAL);
-      return EXIT.REFUSED;
-    }
     const dir = path.resolve(values.out);
     const claimed = await claimFolder(dir);
     if (!claimed) {
