@@ -195,6 +195,11 @@ describe("nginx configuration", () => {
     expect((await send("/assets/index-000000.js")).status).toBe(404);
   });
 
+  it("never forwards /metrics to the API: only /api/ is proxied", async () => {
+    const reply = await send("/metrics", { headers: { Authorization: "Bearer guess" } });
+    expect(reply.body.toString()).toBe(INDEX_HTML);
+  });
+
   it("keeps /_protected/ unreachable from outside but serves it on the API's X-Accel-Redirect", async () => {
     expect((await send("/_protected/pages/p1.webp")).status).toBe(404);
     const image = await send("/api/pages/p1/image");
