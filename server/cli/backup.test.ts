@@ -198,7 +198,12 @@ describe("korrigo restore", () => {
     // Data the backup does not have: --force replaces it by the backup's.
     await addSchool();
     await writeFile(path.join(dataDir, "scans", "stray.pdf"), "stray");
+    // What a restore killed while extracting leaves behind.
+    const leftover = path.join(dataDir, "tmp", "restore", "media-killed");
+    await mkdir(leftover, { recursive: true });
+    await writeFile(path.join(leftover, "half-extracted.jpg"), "x");
     const forced = await restore(backupDir, true);
+    expect(existsSync(leftover)).toBe(false);
     expect(forced.io.stderr).toEqual([]);
     expect(forced.code).toBe(0);
     expect(forced.io.stdout).toContain("emptying the database…");

@@ -78,7 +78,10 @@ async function restoreDatabase(url: string, dump: string): Promise<void> {
  * are extracted before the database is touched: a full disk stops the restore early.
  */
 async function restoreIntoDataDir(dataDir: string, archive: string, manifest: Manifest, io: CliIo, restoreDb: () => Promise<void>): Promise<void> {
-  await new Scratch(dataDir, "restore").withFolder("media-", async (staging) => {
+  const scratch = new Scratch(dataDir, "restore");
+  // One restore runs at a time: a staging folder left by a killed one is removed first.
+  await scratch.clear();
+  await scratch.withFolder("media-", async (staging) => {
     io.out(`extracting media: ${manifest.media.files} files, ${formatSize(manifest.media.bytes)}…`);
     await extractArchive(archive, staging);
     await restoreDb();

@@ -46,6 +46,11 @@ export class Scratch {
     return new Scratch(dataDir, `api-${process.pid}`);
   }
 
+  /** Removes all of this owner's files: for an owner that runs once at a time, what a killed run left. */
+  async clear(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
   /** A name for a new temporary file of this owner (the file is not created). */
   file(): string {
     return path.join(this.dir, randomUUID());
