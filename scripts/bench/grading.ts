@@ -23,6 +23,7 @@ import { run } from "../../server/lib/exec.js";
 import { JOB_QUEUE, jobId } from "../../server/lib/jobs.js";
 import { LocalFileStore } from "../../server/lib/storage.js";
 import { copyPages } from "../../server/modules/grading/copies.js";
+import { poolSql } from "../../server/lib/sql.js";
 import { makeGradableCopies } from "../../server/test/copy-factory.js";
 import { DraftMaker, type BenchDraft, type BenchQuestion } from "./grading-drafts.js";
 import { Api, cpuByPid, cpuSince, machineBusySeconds, median, out, PASSWORD, pidsOf, round, Sampler, schedulingOf, sleep, startStack, type Stack } from "./stack.js";
@@ -183,7 +184,7 @@ async function sourcePages(ctx: AppContext, ids: string[]): Promise<{ copyId: st
   // The bench runs on the local driver: qpdf reads the batch files where they are stored.
   const storage = new LocalFileStore(ctx.config.DATA_DIR);
   return Promise.all(ids.map(async (copyId) => {
-    const pages = await copyPages(ctx.db, copyId);
+    const pages = await copyPages(poolSql(ctx.pool), copyId);
     const indexes = [...new Set(pages.map((p) => p.scanPageIndex + 1))].sort((x, y) => x - y);
     return { copyId, batch: storage.pathOf(pages[0]!.batch.storagePath), pages: indexes.join(",") };
   }));

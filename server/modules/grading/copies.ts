@@ -5,6 +5,7 @@ import type { Prisma } from "../../lib/db.js";
 import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { findExam, questionDto } from "../exams/service.js";
+import { poolSql, type Sql } from "../../lib/sql.js";
 
 /** The exam, if the caller may see its copies: an admin, or one of its graders. */
 export async function gradableExam(ctx: AppContext, actor: StaffPrincipal, examId: string) {
@@ -87,13 +88,15 @@ export interface CopyPage {
  * A copy's pages as graders see them: its booklet's pages in order, without cover or discarded
  * ones, with their batch (SQL of our own: the worker asks for them for every graded PDF).
  */
-export async function copyPages(db: AppContext["db"], copyId: string): Promise<CopyPage[]> {
-  const rows = await db.$queryRaw<(Omit<CopyPage, "batch"> & { batchId: string; batchSchoolId: string; storagePath: string; pageCount: number })[]>`
-    SELECT p."id", p."position", p."width", p."height", p."rotation", p."scanPageIndex", p."half"::text AS "half",
-           b."id" AS "batchId", b."schoolId" AS "batchSchoolId", b."storagePath", b."pageCount"
-    FROM "Page" p JOIN "Booklet" bk ON bk."id" = p."bookletId" JOIN "ScanBatch" b ON b."id" = p."batchId"
-    WHERE bk."copyId" = ${copyId}::uuid AND bk."status" <> 'MERGED' AND p."discardedAt" IS NULL AND p."coverToken" IS NULL AND p."position" >= 1
-    ORDER BY p."position"`;
+export async function copyPages(sql: Sql, copyId: string): Promise<CopyPage[]> {
+  const rows = await sql.rows<Omit<CopyPage, "batch"> & { batchId: string; batchSchoolId: string; storagePath: string; pageCount: number }>(
+    `SELECT p."id", p."position", p."width", p."height", p."rotation", p."scanPageIndex", p."half"::text AS "half",
+            b."id" AS "batchId", b."schoolId" AS "batchSchoolId", b."storagePath", b."pageCount"
+     FROM "Page" p JOIN "Booklet" bk ON bk."id" = p."bookletId" JOIN "ScanBatch" b ON b."id" = p."batchId"
+     WHERE bk."copyId" = $1::uuid AND bk."status" <> 'MERGED' AND p."discardedAt" IS NULL AND p."coverToken" IS NULL AND p."position" >= 1
+     ORDER BY p."position"`,
+    [copyId],
+  );
   return rows.map(({ batchId, batchSchoolId, storagePath, pageCount, ...page }) => ({ ...page, batch: { id: batchId, schoolId: batchSchoolId, storagePath, pageCount } }));
 }
 
@@ -111,7 +114,7 @@ export async function copyWorkspace(ctx: AppContext, actor: StaffPrincipal, copy
   const exam = await gradableExam(ctx, actor, copy.examId);
   const lock = copy.lock && copy.lock.expiresAt > new Date() ? copy.lock : null;
   const pdf = copy.gradedPdfPath ? copy.gradedPdfs[0] : undefined;
-  const pages = await copyPages(ctx.db, copyId);
+  const pages = await copyPages(poolSql(ctx.pool), copyId);
   return {
     copy: {
       id: copy.id,

@@ -8,6 +8,7 @@ import type { Job } from "bullmq";
 import type { AppContext } from "../../../lib/context.js";
 import type { Prisma } from "../../../lib/db.js";
 import { run } from "../../../lib/exec.js";
+import { pgTransaction, poolSql, prismaSql, type Sql } from "../../../lib/sql.js";
 import { localPathIfStored, Scratch, storedPath } from "../../../lib/storage.js";
 import { copyPages } from "../copies.js";
 import { contentOf, maxTotalOf, scaledMark, totalOf, type Scores } from "../scoring.js";
@@ -21,8 +22,10 @@ export interface FlattenEnv {
 
 const waiting = (copy: { status: string; finalVersion: number | null }, version: number) => copy.status === "FINALIZING" && copy.finalVersion === version;
 
-// Every graded PDF costs these few statements, written in SQL: through Prisma 6's query
-// compiler the same reads and writes cost more CPU than drawing the PDF (bench:grading).
+// Every graded PDF costs these few statements, written in SQL and run on the pg pool
+// (server/lib/sql.ts): through Prisma, even as raw SQL, they took about a third of the worker's
+// main-thread CPU (a CPU profile of bench:grading: Prisma's WebAssembly query compiler and
+// client, 13 s of 38 s busy).
 
 interface Waiting {
   status: string;
@@ -30,15 +33,18 @@ interface Waiting {
   storagePath: string | null;
   sha256: string | null;
   sizeBytes: number | null;
-  totalScore: Prisma.Decimal | null;
+  /** numeric: a string through pg. */
+  totalScore: string | null;
 }
 
 export async function flattenCopy(env: FlattenEnv, copyId: string, version: number, job: Job): Promise<{ outcome: "graded" | "skipped" }> {
   const { ctx } = env;
-  const [copy] = await ctx.db.$queryRaw<Waiting[]>`
-    SELECT c."status"::text AS "status", c."finalVersion", g."storagePath", g."sha256", g."sizeBytes", g."totalScore"
-    FROM "Copy" c LEFT JOIN "GradedPdf" g ON g."copyId" = c."id" AND g."draftVersion" = ${version}
-    WHERE c."id" = ${copyId}::uuid`;
+  const [copy] = await poolSql(ctx.pool).rows<Waiting>(
+    `SELECT c."status"::text AS "status", c."finalVersion", g."storagePath", g."sha256", g."sizeBytes", g."totalScore"
+     FROM "Copy" c LEFT JOIN "GradedPdf" g ON g."copyId" = c."id" AND g."draftVersion" = $2
+     WHERE c."id" = $1::uuid`,
+    [copyId, version],
+  );
   if (!copy || !waiting(copy, version)) return { outcome: "skipped" };
   try {
     const done = copy.storagePath ? ({ storagePath: copy.storagePath, sha256: copy.sha256!, sizeBytes: copy.sizeBytes!, totalScore: copy.totalScore! } as Rendered) : null;
@@ -55,7 +61,7 @@ interface Rendered {
   storagePath: string;
   sha256: string;
   sizeBytes: number;
-  totalScore: Prisma.Decimal | number;
+  totalScore: string | number;
 }
 
 /** Draws the PDF in a scratch folder (with the pages it is drawn on, as local files), then stores it. */
@@ -78,8 +84,10 @@ interface CopyFacts {
   lastName: string | null;
   title: string;
   subject: string;
-  date: Date;
-  reportScale: Prisma.Decimal;
+  /** YYYY-MM-DD (a DATE read as text: pg would read it at midnight in the process's zone). */
+  date: string;
+  /** numeric: a string through pg. */
+  reportScale: string;
   content: unknown;
   scores: unknown;
   /** Who asked to finalize, else who wrote the draft: the teacher named on the summary. */
@@ -88,22 +96,25 @@ interface CopyFacts {
 
 /** The copy, its exam and student, the draft version to draw, and its teacher, in one query. */
 async function copyFacts(ctx: AppContext, copyId: string, version: number): Promise<CopyFacts | undefined> {
-  const [facts] = await ctx.db.$queryRaw<CopyFacts[]>`
-    SELECT c."schoolId", c."examId", c."anonymousCode", s."firstName", s."lastName", e."title", e."subject", e."date", e."reportScale",
-           d."content", d."scores",
-           COALESCE((SELECT u."displayName" FROM "GradingEvent" ge JOIN "User" u ON u."id" = ge."actorId"
-                     WHERE ge."copyId" = c."id" AND ge."type" = 'finalize_requested' ORDER BY ge."id" DESC LIMIT 1), a."displayName") AS "teacher"
-    FROM "Copy" c JOIN "Exam" e ON e."id" = c."examId" LEFT JOIN "Student" s ON s."id" = c."studentId"
-    LEFT JOIN "Draft" d ON d."copyId" = c."id" AND d."version" = ${version} LEFT JOIN "User" a ON a."id" = d."authorId"
-    WHERE c."id" = ${copyId}::uuid`;
+  const [facts] = await poolSql(ctx.pool).rows<CopyFacts>(
+    `SELECT c."schoolId", c."examId", c."anonymousCode", s."firstName", s."lastName", e."title", e."subject",
+            to_char(e."date", 'YYYY-MM-DD') AS "date", e."reportScale", d."content", d."scores",
+            COALESCE((SELECT u."displayName" FROM "GradingEvent" ge JOIN "User" u ON u."id" = ge."actorId"
+                      WHERE ge."copyId" = c."id" AND ge."type" = 'finalize_requested' ORDER BY ge."id" DESC LIMIT 1), a."displayName") AS "teacher"
+     FROM "Copy" c JOIN "Exam" e ON e."id" = c."examId" LEFT JOIN "Student" s ON s."id" = c."studentId"
+     LEFT JOIN "Draft" d ON d."copyId" = c."id" AND d."version" = $2 LEFT JOIN "User" a ON a."id" = d."authorId"
+     WHERE c."id" = $1::uuid`,
+    [copyId, version],
+  );
   return facts;
 }
 
 /** Why a copy cannot be drawn: the draft version it waits for is gone. */
 export const DRAFT_VERSION_GONE = "La version de la correction à finaliser n'existe plus : rouvrez la copie et finalisez-la de nouveau.";
 
-type QuestionRow = { id: string; label: string; maxPoints: Prisma.Decimal; rubricMode: "ADD" | "SUBTRACT" };
-type ItemRow = { id: string; label: string; points: Prisma.Decimal; questionId: string };
+// numeric columns: strings through pg.
+type QuestionRow = { id: string; label: string; maxPoints: string; rubricMode: "ADD" | "SUBTRACT" };
+type ItemRow = { id: string; label: string; points: string; questionId: string };
 
 /**
  * Everything the thread needs, read from the database (pages, draft, marking scheme, names), and
@@ -112,17 +123,18 @@ type ItemRow = { id: string; label: string; points: Prisma.Decimal; questionId: 
 async function taskFor(ctx: AppContext, folder: string, copyId: string, version: number): Promise<{ key: string; task: FlattenTask }> {
   const copy = await copyFacts(ctx, copyId, version);
   if (!copy?.content) throw new FlattenError(DRAFT_VERSION_GONE);
-  const pages = await copyPages(ctx.db, copyId);
+  const sql = poolSql(ctx.pool);
+  const pages = await copyPages(sql, copyId);
   if (pages.length === 0) throw new FlattenError("Cette copie n'a plus aucune page : vérifiez-la au bureau d'identification.");
   const content = contentOf(copy.content);
   const scores = copy.scores as Scores;
-  const questions = await ctx.db.$queryRaw<QuestionRow[]>`SELECT "id", "label", "maxPoints", "rubricMode"::text AS "rubricMode" FROM "Question" WHERE "examId" = ${copy.examId}::uuid ORDER BY "position"`;
+  const questions = await sql.rows<QuestionRow>(`SELECT "id", "label", "maxPoints", "rubricMode"::text AS "rubricMode" FROM "Question" WHERE "examId" = $1::uuid ORDER BY "position"`, [copy.examId]);
   const usesRubric = Object.keys(content.rubric).length > 0 || content.annotations.some((a) => a.type === "rubric");
-  const items = usesRubric ? await ctx.db.$queryRaw<ItemRow[]>`SELECT "id", "label", "points", "questionId" FROM "RubricItem" WHERE "examId" = ${copy.examId}::uuid` : [];
+  const items = usesRubric ? await sql.rows<ItemRow>(`SELECT "id", "label", "points", "questionId" FROM "RubricItem" WHERE "examId" = $1::uuid`, [copy.examId]) : [];
   const modes = new Map(questions.map((q) => [q.id, q.rubricMode]));
   const maxTotal = maxTotalOf(questions);
   const total = totalOf(scores);
-  const reportScale = copy.reportScale.toNumber();
+  const reportScale = Number(copy.reportScale);
   // The split page kept when the batch was converted (a page may show twice: two halves of an
   // A3 scan); else cut again from the batch (extractSources).
   const kept = new Map<string, Promise<string | null>>();
@@ -140,15 +152,15 @@ async function taskFor(ctx: AppContext, folder: string, copyId: string, version:
     pages: pages.map((p) => ({ half: p.half, rotation: p.rotation as 0 | 90 | 180 | 270 })),
     input: {
       annotations: content.annotations,
-      questions: questions.map((q) => ({ id: q.id, label: q.label, maxPoints: q.maxPoints.toNumber() })),
+      questions: questions.map((q) => ({ id: q.id, label: q.label, maxPoints: Number(q.maxPoints) })),
       scores,
-      rubricItems: Object.fromEntries(items.map((i) => [i.id, { label: i.label, points: i.points.toNumber(), mode: modes.get(i.questionId) ?? "ADD", questionId: i.questionId }])),
+      rubricItems: Object.fromEntries(items.map((i) => [i.id, { label: i.label, points: Number(i.points), mode: modes.get(i.questionId) ?? "ADD", questionId: i.questionId }])),
       applied: content.rubric,
       total,
       maxTotal,
       scaled: scaledMark(total, maxTotal, reportScale),
       reportScale,
-      exam: { title: copy.title, subject: copy.subject, date: copy.date.toISOString().slice(0, 10) },
+      exam: { title: copy.title, subject: copy.subject, date: copy.date },
       anonymousCode: copy.anonymousCode,
       studentName: copy.firstName !== null ? `${copy.firstName} ${copy.lastName}` : null,
       teacher: copy.teacher ?? "",
@@ -177,30 +189,34 @@ async function extractSources(ctx: AppContext, folder: string, sources: SourceFi
 }
 
 /** The copy, row-locked, if it still waits for this version's PDF. */
-async function stillWaiting(tx: Prisma.TransactionClient, copyId: string, version: number): Promise<{ schoolId: string } | null> {
-  const [copy] = await tx.$queryRaw<{ schoolId: string; status: string; finalVersion: number | null }[]>`
-    SELECT "schoolId", "status"::text AS "status", "finalVersion" FROM "Copy" WHERE "id" = ${copyId}::uuid FOR UPDATE`;
+async function stillWaiting(sql: Sql, copyId: string, version: number): Promise<{ schoolId: string } | null> {
+  const [copy] = await sql.rows<{ schoolId: string; status: string; finalVersion: number | null }>(
+    `SELECT "schoolId", "status"::text AS "status", "finalVersion" FROM "Copy" WHERE "id" = $1::uuid FOR UPDATE`,
+    [copyId],
+  );
   return copy && waiting(copy, version) ? copy : null;
 }
 
 async function markGraded(ctx: AppContext, copyId: string, version: number, pdf: Rendered): Promise<boolean> {
-  return ctx.db.$transaction(async (tx) => {
-    const copy = await stillWaiting(tx, copyId, version);
+  return pgTransaction(ctx.pool, async (sql) => {
+    const copy = await stillWaiting(sql, copyId, version);
     if (!copy) return false;
     const total = pdf.totalScore.toString();
     // Timestamps are stored in UTC without a zone, as Prisma writes them.
     const now = new Date().toISOString();
-    await tx.$executeRaw`
-      WITH kept AS (
-        INSERT INTO "GradedPdf" ("id", "schoolId", "copyId", "draftVersion", "storagePath", "sha256", "sizeBytes", "totalScore")
-        VALUES (${randomUUID()}::uuid, ${copy.schoolId}::uuid, ${copyId}::uuid, ${version}, ${pdf.storagePath}, ${pdf.sha256}, ${pdf.sizeBytes}, ${total}::numeric)
-        ON CONFLICT ("copyId", "draftVersion") DO NOTHING
-      ), graded AS (
-        UPDATE "Copy" SET "status" = 'GRADED', "gradedPdfPath" = ${pdf.storagePath}, "totalScore" = ${total}::numeric, "finalizedAt" = ${now}::timestamp, "failureReason" = NULL, "updatedAt" = ${now}::timestamp
-        WHERE "id" = ${copyId}::uuid
-      )
-      INSERT INTO "GradingEvent" ("schoolId", "copyId", "type", "fromStatus", "toStatus", "data")
-      VALUES (${copy.schoolId}::uuid, ${copyId}::uuid, 'graded', 'FINALIZING', 'GRADED', ${JSON.stringify({ version, sha256: pdf.sha256 })}::jsonb)`;
+    await sql.rows(
+      `WITH kept AS (
+         INSERT INTO "GradedPdf" ("id", "schoolId", "copyId", "draftVersion", "storagePath", "sha256", "sizeBytes", "totalScore")
+         VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::numeric)
+         ON CONFLICT ("copyId", "draftVersion") DO NOTHING
+       ), graded AS (
+         UPDATE "Copy" SET "status" = 'GRADED', "gradedPdfPath" = $5, "totalScore" = $8::numeric, "finalizedAt" = $9::timestamp, "failureReason" = NULL, "updatedAt" = $9::timestamp
+         WHERE "id" = $3::uuid
+       )
+       INSERT INTO "GradingEvent" ("schoolId", "copyId", "type", "fromStatus", "toStatus", "data")
+       VALUES ($2::uuid, $3::uuid, 'graded', 'FINALIZING', 'GRADED', $10::jsonb)`,
+      [randomUUID(), copy.schoolId, copyId, version, pdf.storagePath, pdf.sha256, pdf.sizeBytes, total, now, JSON.stringify({ version, sha256: pdf.sha256 })],
+    );
     return true;
   });
 }
@@ -211,7 +227,7 @@ async function markFailed(ctx: AppContext, copyId: string, version: number, reas
 
 /** FINALIZING for this version → FAILED with the reason and its event; null when the copy no longer waits for it. */
 export async function failWaitingCopy(tx: Prisma.TransactionClient, copyId: string, version: number, reason: string): Promise<{ schoolId: string } | null> {
-  const copy = await stillWaiting(tx, copyId, version);
+  const copy = await stillWaiting(prismaSql(tx), copyId, version);
   if (!copy) return null;
   await tx.copy.update({ where: { id: copyId }, data: { status: "FAILED", failureReason: reason } });
   await tx.gradingEvent.create({ data: { schoolId: copy.schoolId, copyId, type: "failed", fromStatus: "FINALIZING", toStatus: "FAILED", data: { version, reason } } });
