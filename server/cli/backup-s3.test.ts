@@ -8,18 +8,18 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { PDFDocument } from "pdf-lib";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../lib/config.js";
 import { dropDatabase } from "../lib/database.js";
 import { run } from "../lib/exec.js";
 import { createFileStore, Scratch, type FileStore } from "../lib/storage.js";
-import { createSchool, createStaff, createTestEnv, staffClient, type TestEnv } from "../test/harness.js";
-import { makeGradedCopies, type GradedCopy } from "../test/graded-factory.js";
-import { capturedIo } from "../test/cli-io.js";
+import { createTestEnv, type TestEnv } from "../test/harness.js";
+import { type GradedCopy } from "../test/graded-factory.js";
+import { seedGradedExam } from "../test/backup-fixture.js";
+import { runCommand } from "../test/cli-io.js";
 import { startS3Server, type S3Server } from "../test/s3-server.js";
-import { tableRows } from "../test/table-rows.js";
+import { tableRows, withClient } from "../test/table-rows.js";
 import { sha256Of } from "./backup-manifest.js";
 import { backupCommand } from "./backup.js";
 import { restoreCommand } from "./restore.js";
@@ -44,15 +44,7 @@ interface Snapshot {
   objects: Record<string, string>;
 }
 
-async function withDb<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: config.DATABASE_URL });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
+const withDb = <T>(use: (client: pg.Client) => Promise<T>): Promise<T> => withClient(config.DATABASE_URL, use);
 
 async function keys(store: FileStore): Promise<string[]> {
   const found: string[] = [];
@@ -71,20 +63,8 @@ async function snapshot(): Promise<Snapshot> {
   return { rows: await withDb(tableRows), objects: await objectHashes(bucket) };
 }
 
-const backup = (out: string, cfg: Config = config) => {
-  const io = capturedIo();
-  return backupCommand.run({ config: cfg, values: { out }, positionals: [], io }).then((code) => ({ code, io }));
-};
-const restore = (dir: string, force = false, cfg: Config = config) => {
-  const io = capturedIo();
-  return restoreCommand.run({ config: cfg, values: { force }, positionals: [dir], io }).then((code) => ({ code, io }));
-};
-
-async function subjectPdf(): Promise<Buffer> {
-  const doc = await PDFDocument.create();
-  doc.addPage([595, 842]).drawText("Sujet du DS", { x: 50, y: 780 });
-  return Buffer.from(await doc.save());
-}
+const backup = (out: string, cfg: Config = config) => runCommand(backupCommand, cfg, { out });
+const restore = (dir: string, force = false, cfg: Config = config) => runCommand(restoreCommand, cfg, { force }, [dir]);
 
 beforeAll(async () => {
   s3 = await startS3Server();
@@ -94,16 +74,7 @@ beforeAll(async () => {
   env = await createTestEnv({ DATA_DIR: dataDir, ...s3.env });
   config = env.config;
   bucket = createFileStore(config);
-  const schoolId = (await createSchool(env.ctx)).id;
-  const adminUser = await createStaff(env.ctx, schoolId, "ADMIN");
-  const admin = await staffClient(env.app, adminUser.email);
-  const graderId = (await createStaff(env.ctx, schoolId, "TEACHER")).id;
-  const post = (url: string) => admin.agent.post(url).set("X-CSRF-Token", admin.csrf);
-  const examId = (await post("/api/exams").send({ title: "DS 3", subject: "Maths", date: "2026-11-20", classNames: ["2nde A"], pagesPerCopy: 2, layout: "A4_BATCH" }).expect(201)).body.exam.id as string;
-  await admin.agent.put(`/api/exams/${examId}/marking-scheme`).set("X-CSRF-Token", admin.csrf).send({ questions: [{ label: "Exercice 1", maxPoints: 20 }], reportScale: 20 }).expect(200);
-  await post(`/api/exams/${examId}/documents?kind=SUBJECT`).attach("file", await subjectPdf(), "sujet.pdf").expect(201);
-  documentPath = (await env.ctx.db.examDocument.findFirstOrThrow({ where: { examId } })).storagePath;
-  graded = (await makeGradedCopies(env.ctx, { schoolId, examId, uploadedById: adminUser.id, graderId, copies: 2 })).copies;
+  ({ documentPath, graded } = await seedGradedExam(env));
   // A batch's split folder a crash could leave in the bucket: never part of a backup.
   await bucket.put(SPLIT_PAGE, Buffer.from("x"), new Scratch(dataDir, "test"));
   before = await snapshot();

@@ -7,17 +7,17 @@ import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { PDFDocument } from "pdf-lib";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../lib/config.js";
 import { dropDatabase, withDatabase } from "../lib/database.js";
 import { run } from "../lib/exec.js";
 import { committedMigrations } from "../lib/migrations.js";
-import { createSchool, createStaff, createTestEnv, staffClient, type TestEnv } from "../test/harness.js";
-import { makeGradedCopies, type GradedCopy } from "../test/graded-factory.js";
-import { capturedIo } from "../test/cli-io.js";
-import { tableRows } from "../test/table-rows.js";
+import { createTestEnv, type TestEnv } from "../test/harness.js";
+import { type GradedCopy } from "../test/graded-factory.js";
+import { seedGradedExam } from "../test/backup-fixture.js";
+import { capturedIo, runCommand } from "../test/cli-io.js";
+import { tableRows, withClient } from "../test/table-rows.js";
 import { UsageError } from "./command.js";
 import { backupCommand } from "./backup.js";
 import { restoreCommand } from "./restore.js";
@@ -40,15 +40,7 @@ interface Snapshot {
   files: Record<string, string>;
 }
 
-async function withDb<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: config.DATABASE_URL });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
+const withDb = <T>(use: (client: pg.Client) => Promise<T>): Promise<T> => withClient(config.DATABASE_URL, use);
 
 async function fileHashes(): Promise<Record<string, string>> {
   if (!existsSync(dataDir)) return {};
@@ -70,21 +62,9 @@ async function flipByte(file: string, at = 0.5): Promise<void> {
   await writeFile(file, bytes);
 }
 
-const backup = (out: string, cfg: Config = config) => {
-  const io = capturedIo();
-  return backupCommand.run({ config: cfg, values: { out }, positionals: [], io }).then((code) => ({ code, io }));
-};
-const restore = (dir: string, force = false) => {
-  const io = capturedIo();
-  return restoreCommand.run({ config, values: { force }, positionals: [dir], io }).then((code) => ({ code, io }));
-};
+const backup = (out: string, cfg: Config = config) => runCommand(backupCommand, cfg, { out });
+const restore = (dir: string, force = false) => runCommand(restoreCommand, config, { force }, [dir]);
 const addSchool = () => withDb((client) => client.query(`INSERT INTO "School" ("id", "name", "slug") VALUES (gen_random_uuid(), 'Lycée ajouté', 'ajoute-${Date.now()}')`));
-
-async function subjectPdf(): Promise<Buffer> {
-  const doc = await PDFDocument.create();
-  doc.addPage([595, 842]).drawText("Sujet du DS", { x: 50, y: 780 });
-  return Buffer.from(await doc.save());
-}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "korrigo-backup-"));
@@ -92,16 +72,7 @@ beforeAll(async () => {
   backupDir = path.join(work, "backup");
   env = await createTestEnv({ DATA_DIR: dataDir });
   config = env.config;
-  const schoolId = (await createSchool(env.ctx)).id;
-  const adminUser = await createStaff(env.ctx, schoolId, "ADMIN");
-  const admin = await staffClient(env.app, adminUser.email);
-  const graderId = (await createStaff(env.ctx, schoolId, "TEACHER")).id;
-  const post = (url: string) => admin.agent.post(url).set("X-CSRF-Token", admin.csrf);
-  const examId = (await post("/api/exams").send({ title: "DS 3", subject: "Maths", date: "2026-11-20", classNames: ["2nde A"], pagesPerCopy: 2, layout: "A4_BATCH" }).expect(201)).body.exam.id as string;
-  await admin.agent.put(`/api/exams/${examId}/marking-scheme`).set("X-CSRF-Token", admin.csrf).send({ questions: [{ label: "Exercice 1", maxPoints: 20 }], reportScale: 20 }).expect(200);
-  await post(`/api/exams/${examId}/documents?kind=SUBJECT`).attach("file", await subjectPdf(), "sujet.pdf").expect(201);
-  documentPath = (await env.ctx.db.examDocument.findFirstOrThrow({ where: { examId } })).storagePath;
-  graded = (await makeGradedCopies(env.ctx, { schoolId, examId, uploadedById: adminUser.id, graderId, copies: 2 })).copies;
+  ({ documentPath, graded } = await seedGradedExam(env));
   // Scratch files a crash could leave: never part of a backup.
   await mkdir(path.join(dataDir, "tmp", "worker-gone"), { recursive: true });
   await writeFile(path.join(dataDir, "tmp", "worker-gone", "half-written"), "x");

@@ -1,7 +1,7 @@
 // A CliIo for tests of `korrigo` commands run in-process: what they print is kept, stdin and
 // the terminal's answers are given in advance (no terminal: ask() answers null).
 import type { Config } from "../lib/config.js";
-import type { CliIo } from "../cli/command.js";
+import type { CliCommand, CliIo } from "../cli/command.js";
 
 export interface CapturedIo extends CliIo {
   stdout: string[];
@@ -37,4 +37,10 @@ export function cliEnv(config: Config, overrides: Record<string, string> = {}): 
     WORKER_CONCURRENCY: String(config.WORKER_CONCURRENCY),
     ...overrides,
   };
+}
+
+/** Runs one command in-process with a captured io: its exit code and what it printed. */
+export async function runCommand(command: CliCommand, config: Config, values: Record<string, string | boolean | undefined>, positionals: string[] = []): Promise<{ code: number; io: CapturedIo }> {
+  const io = capturedIo();
+  return { code: await command.run({ config, values, positionals, io }), io };
 }

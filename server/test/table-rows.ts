@@ -3,6 +3,17 @@
 import pg from "pg";
 import { expect } from "vitest";
 
+/** `use` with a connection of its own to `url`, closed afterwards. */
+export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function tableRows(client: pg.Client): Promise<Record<string, unknown[]>> {
   const rows: Record<string, unknown[]> = {};
   const tables = (await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows;
