@@ -283,8 +283,9 @@ export async function findStuckBatches(ctx: AppContext): Promise<StuckBatch[]> {
     const planned = pending.length > 0 || (await ctx.db.page.count({ where: { batchId: id } })) > 0;
     // A live split job enqueues the renders and settles the batch itself.
     const splitLive = await ctx.queues.pending("scan.split", jobId.split(id));
-    const pages: number[] = [];
-    for (const { scanPageIndex } of pending) if (!(await ctx.queues.pending("page.render", jobId.render(id, scanPageIndex)))) pages.push(scanPageIndex);
+    // One question per page, asked together: ioredis pipelines them (a big batch has thousands).
+    const live = await Promise.all(pending.map(({ scanPageIndex }) => ctx.queues.pending("page.render", jobId.render(id, scanPageIndex))));
+    const pages = pending.filter((_, i) => !live[i]).map(({ scanPageIndex }) => scanPageIndex);
     const split = (!planned || stage === "split") && !splitLive;
     const settle = planned && pending.length === 0 && !splitLive;
     const work = split || pages.length > 0;
