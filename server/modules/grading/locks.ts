@@ -71,7 +71,11 @@ export async function acquireLock(ctx: AppContext, actor: StaffPrincipal, copyId
 export async function renewLock(ctx: AppContext, actor: StaffPrincipal, copyId: string, token: string): Promise<LockDto> {
   const expiresAt = new Date(Date.now() + ctx.config.LOCK_TTL_MINUTES * 60_000);
   const renewed = await ctx.db.copyLock.updateMany({ where: { copyId, token, userId: actor.id, copy: { schoolId: actor.schoolId, status: "LOCKED" } }, data: { expiresAt } });
-  if (renewed.count === 0) throw lockLost();
+  if (renewed.count === 0) {
+    // Another school's copy (or none) is "not found", as on every other route: only then is it looked up.
+    if (!(await ctx.db.copy.findFirst({ where: { id: copyId, schoolId: actor.schoolId }, select: { id: true } }))) throw new NotFoundError("Copie introuvable.");
+    throw lockLost();
+  }
   return { copyId, token, expiresAt: expiresAt.toISOString() };
 }
 
