@@ -57,7 +57,7 @@ export function mediaRoutes(ctx: AppContext): SecureRouter {
   for (const kind of ["image", "thumb"] as PageImageKind[]) {
     routes.get(`/:id/${kind}`, allow("ADMIN", "TEACHER"), async (req, res) => {
       const { id } = parse(Params, req.params);
-      await sendStoredFile(ctx, res, await pageImagePath(ctx.db, staffOf(req).schoolId, id, kind));
+      await sendStoredFile(ctx, res, await pageImagePath(ctx.db, staffOf(req), id, kind));
     });
   }
   return routes;

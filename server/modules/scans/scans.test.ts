@@ -178,8 +178,12 @@ describe("A4 batches", () => {
     expect(await env.ctx.db.scanBatch.count({ where: { examId } })).toBe(1);
   });
 
-  it("serves page images only to the staff of the school", async () => {
+  it("serves page images only to the school's admins and the exam's graders", async () => {
     const page = await env.ctx.db.page.findFirstOrThrow({ where: { batchId } });
+    await teacher.agent.get(`/api/pages/${page.id}/image`).expect(404);
+    const grader = await env.ctx.db.user.findUniqueOrThrow({ where: { email: teacherEmail } });
+    await env.ctx.db.examGrader.create({ data: { examId, userId: grader.id } });
+    await admin.agent.get(`/api/pages/${page.id}/thumb`).expect(200);
     const res = await teacher.agent.get(`/api/pages/${page.id}/image`).expect(200);
     expect(res.headers["content-type"]).toBe("image/jpeg");
     expect(res.headers["cache-control"]).toBe("private, max-age=300");
