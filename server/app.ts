@@ -10,6 +10,7 @@ import { mount, PUBLIC, SecureRouter } from "./lib/http/access.js";
 import { requestIdFor } from "./lib/http/request-id.js";
 import { poolSql } from "./lib/sql.js";
 import { errorHandler, notFound } from "./lib/http/error-handler.js";
+import { noteJsonEscapes, refuseUnstorableText } from "./lib/http/validate.js";
 import { sessionMiddleware, sessionTimeouts } from "./lib/auth/session.js";
 import { csrfProtection } from "./lib/auth/csrf.js";
 import { createPassport } from "./modules/auth/passport.js";
@@ -109,7 +110,7 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/metrics", metricsRoutes(ctx, metrics));
 
   const passport = createPassport(ctx.db, poolSql(ctx.pool));
-  app.use("/api", express.json({ limit: "1mb" }), dropBodyWhenAnswered);
+  app.use("/api", express.json({ limit: "1mb", verify: noteJsonEscapes }), refuseUnstorableText, dropBodyWhenAnswered);
   app.use("/api", sessionMiddleware(ctx.config, ctx.pool), sessionTimeouts(ctx.config));
   app.use("/api", passport.initialize(), passport.session());
   app.use("/api", csrfProtection);

@@ -30,7 +30,7 @@ export function createContext(config: Config, processName: string, logger = crea
     pool,
     db: createDb(pool),
     redis,
-    queues: new JobQueues(redis, config.REDIS_PREFIX, () => createRedis(config.REDIS_URL, { forWorker: true })),
+    queues: new JobQueues(redis, config.REDIS_PREFIX, () => createRedis(config.REDIS_URL, { forWorker: true }), logger),
     logger,
     files: createFileStore(config),
   };

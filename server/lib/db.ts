@@ -4,7 +4,7 @@ import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "./config.js";
-import { DatabaseUnavailableError } from "./errors.js";
+import { DatabaseUnavailableError, InvalidError } from "./errors.js";
 
 export type Db = PrismaClient;
 export { Prisma } from "../generated/prisma/client.js";
@@ -133,6 +133,23 @@ export function databaseUnavailable(error: unknown): DatabaseUnavailableError | 
   for (const layer of layers(error)) {
     const trouble = troubleOf(layer);
     if (trouble) return new DatabaseUnavailableError(trouble[1], trouble[0]);
+  }
+  return null;
+}
+
+/** SQLSTATEs of text PostgreSQL cannot store: U+0000 in text (22021) or in jsonb (22P05). */
+const UNSTORABLE_TEXT_STATES = new Set(["22021", "22P05"]);
+
+/**
+ * The error as a 400 when the database refused text it cannot store: a NUL character (U+0000),
+ * which JSON, URLs and CSV files can all carry, in any field, while PostgreSQL cannot. The
+ * statement failed, so nothing was written (a transaction around it is rolled back).
+ */
+export function unstorableText(error: unknown): InvalidError | null {
+  for (const layer of layers(error)) {
+    if ([layer.originalCode, layer.code].some((code) => typeof code === "string" && UNSTORABLE_TEXT_STATES.has(code))) {
+      return new InvalidError("Le texte envoyé contient un caractère nul (U+0000), qu'aucun champ n'accepte : retirez-le puis réessayez.", undefined, "UNSTORABLE_TEXT");
+    }
   }
   return null;
 }

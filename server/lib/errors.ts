@@ -113,6 +113,28 @@ export class UnavailableError extends DomainError {
 }
 
 /**
+ * The disk (DATA_DIR) has no room left for what the request brings: nothing of it is kept. 507
+ * rather than 503: it does not pass by itself in a few seconds, someone must make room.
+ */
+export class StorageFullError extends DomainError {
+  readonly status = 507;
+  constructor() {
+    super("STORAGE_FULL", "Le serveur n'a plus assez d'espace disque pour enregistrer ce fichier : rien n'a été enregistré. Prévenez l'administrateur.");
+  }
+}
+
+/**
+ * Redis (job queues, login counters) cannot be reached: what needs it is refused for now, with
+ * a hint to try again; nothing was written. Redis back, the same request passes.
+ */
+export class RedisUnavailableError extends UnavailableError {
+  readonly retryAfterSeconds = 10;
+  constructor(message: string, code: string) {
+    super(message, code);
+  }
+}
+
+/**
  * PostgreSQL could not answer in time: a row locked by someone else for too long, a statement
  * past its timeout, a pool with no free connection (busy), or the server down or restarting
  * (unavailable). Nothing is wrong with the request: the same one a few seconds later may pass.

@@ -11,3 +11,11 @@ export function createRedis(url: string, options: { forWorker?: boolean } = {}):
 }
 
 export type { Redis };
+
+/**
+ * The connection was lost and is not back: ioredis is between reconnection attempts (or gave
+ * up). A client still making its first connection is not "down": its commands wait for it.
+ */
+export function redisDown(redis: Redis): boolean {
+  return redis.status === "reconnecting" || redis.status === "close" || redis.status === "end";
+}
