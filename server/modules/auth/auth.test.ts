@@ -57,6 +57,27 @@ describe("staff login", () => {
     for (let i = 0; i < 7; i++) await staffClient(env.app, teacher.email);
   });
 
+  it("lets a burst of correct logins from one address through, however many are in flight: only failures count", async () => {
+    const strict = await createTestEnv({ LOGIN_MAX_FAILURES_PER_IP: "3" });
+    try {
+      const school = await createSchool(strict.ctx);
+      const accounts = await Promise.all(Array.from({ length: 12 }, () => createStaff(strict.ctx, school.id, "TEACHER")));
+      const clients = await Promise.all(accounts.map(() => anonymousClient(strict.app)));
+      const attempt = (i: number, password: string) => clients[i]!.agent.post("/api/auth/login").set("X-CSRF-Token", clients[i]!.csrf).send({ email: accounts[i]!.email, password });
+      const burst = await Promise.all(accounts.map((_, i) => attempt(i, STAFF_PASSWORD)));
+      expect(burst.map((r) => r.status)).toEqual(accounts.map(() => 200));
+      // Logged in, the burst's clients hold new CSRF tokens: the failures come from new visitors.
+      const again = async (i: number, password: string) => {
+        const client = await anonymousClient(strict.app);
+        return client.agent.post("/api/auth/login").set("X-CSRF-Token", client.csrf).send({ email: accounts[i]!.email, password });
+      };
+      for (let i = 0; i < 3; i++) expect((await again(i, "not the password")).status).toBe(401);
+      expect((await again(5, STAFF_PASSWORD)).status).toBe(429);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("regenerates the session id at login", async () => {
     const admin = await createStaff(env.ctx, schoolId, "ADMIN");
     const agent = request.agent(env.app);

@@ -5,7 +5,7 @@ import { allow, PUBLIC, SecureRouter } from "../../lib/http/access.js";
 import { parse } from "../../lib/http/validate.js";
 import { audit, requestMeta } from "../../lib/audit.js";
 import { csrfToken } from "../../lib/auth/csrf.js";
-import { loginLimiters } from "../../lib/auth/rate-limit.js";
+import { loginThrottle, type LoginThrottle } from "../../lib/auth/rate-limit.js";
 import { sessionCookieName, startAuthenticatedSession } from "../../lib/auth/session.js";
 import { staffOf } from "../../lib/auth/principal.js";
 import { authenticate, logIn, logOut, type StrategyName } from "./passport.js";
@@ -21,18 +21,23 @@ export function authRoutes(ctx: AppContext, instance: passport.PassportStatic): 
   });
 
   const login =
-    (strategy: StrategyName, schema: typeof StaffLoginBody | typeof StudentLoginBody): RequestHandler =>
-    async (req, res) => {
-      req.body = parse(schema, req.body);
-      const principal = await authenticate(instance, strategy, req, res);
-      if (!principal) throw invalidCredentials();
-      await logIn(req, principal);
-      startAuthenticatedSession(req.session);
-      res.json({ user: await sessionUser(ctx.db, principal), csrfToken: csrfToken(req, true) });
-    };
+    (strategy: StrategyName, schema: typeof StaffLoginBody | typeof StudentLoginBody, throttle: LoginThrottle): RequestHandler[] => [
+      ...throttle.guards,
+      async (req, res) => {
+        req.body = parse(schema, req.body);
+        const principal = await authenticate(instance, strategy, req, res);
+        if (!principal) {
+          await throttle.failed(req);
+          throw invalidCredentials();
+        }
+        await logIn(req, principal);
+        startAuthenticatedSession(req.session);
+        res.json({ user: await sessionUser(ctx.db, principal), csrfToken: csrfToken(req, true) });
+      },
+    ];
 
-  routes.post("/login", PUBLIC, ...loginLimiters(ctx.config, ctx.redis, "staff", "email"), login("staff-local", StaffLoginBody));
-  routes.post("/student-login", PUBLIC, ...loginLimiters(ctx.config, ctx.redis, "student", "login"), login("student-local", StudentLoginBody));
+  routes.post("/login", PUBLIC, ...login("staff-local", StaffLoginBody, loginThrottle(ctx.config, ctx.redis, "staff", "email")));
+  routes.post("/student-login", PUBLIC, ...login("student-local", StudentLoginBody, loginThrottle(ctx.config, ctx.redis, "student", "login")));
 
   routes.post("/logout", PUBLIC, async (req, res) => {
     const principal = req.user?.principal;
@@ -40,7 +45,9 @@ export function authRoutes(ctx: AppContext, instance: passport.PassportStatic): 
       await audit(ctx.db, { schoolId: principal.schoolId, actorType: principal.kind, actorId: principal.id, action: "auth.logout" }, requestMeta(req));
     }
     await logOut(req);
-    res.clearCookie(sessionCookieName(ctx.config), { path: "/" });
+    // With the cookie's own attributes: a browser ignores the deletion of a __Host- cookie
+    // (production) sent without Secure, and would keep the dead session's cookie.
+    res.clearCookie(sessionCookieName(ctx.config), { path: "/", httpOnly: true, sameSite: "lax", secure: ctx.config.COOKIE_SECURE });
     res.status(204).end();
   });
 
