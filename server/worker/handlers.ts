@@ -14,7 +14,7 @@ type Handlers = {
 
 export const handlers: Handlers = {
   "system.ping": (env, payload) => handlePing(env.workerId, payload),
-  "scan.split": (env, payload) => splitBatch(env, payload.batchId),
+  "scan.split": (env, payload, job) => splitBatch(env, payload.batchId, job),
   "page.render": (env, payload, job) => renderPage(env, payload.batchId, payload.scanPageIndex, job),
   "batch.identify": (env, payload) => identifyBatch(env, payload.batchId),
   "booklet.identify": (env, payload) => identifyBookletJob(env, payload.bookletId),

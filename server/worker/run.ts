@@ -7,6 +7,7 @@ import type { AppContext } from "../lib/context.js";
 import { QUEUES, type JobName } from "../lib/jobs.js";
 import { beat, forget } from "../lib/heartbeat.js";
 import { createRedis } from "../lib/redis.js";
+import { isRedisConnectionError } from "../lib/queue.js";
 import { handlers, type WorkerEnv } from "./handlers.js";
 import { recoverScans } from "../modules/scans/pipeline.js";
 import { ScanPagePool } from "../modules/scans/pdf/pool.js";
@@ -26,6 +27,9 @@ export interface RunningWorker {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How long a stopping worker waits for BullMQ's connections to close once its jobs are done or handed back. */
+const QUEUES_CLOSE_MS = 5_000;
+
 /** Runs a job's handler, counted and timed, with its id and name on every log line it writes. */
 function dispatch(env: WorkerEnv, metrics: JobMetrics) {
   return (job: Job) =>
@@ -40,6 +44,38 @@ function dispatch(env: WorkerEnv, metrics: JobMetrics) {
 
 async function recoverAll(ctx: AppContext, workerId: string) {
   return { ...(await recoverScans(ctx, workerId)), identifying: await recoverIdentification(ctx), finalizing: await recoverFinalizing(ctx) };
+}
+
+/**
+ * Redis lost and back may have come back empty (no persistence, a failover): the queued jobs are
+ * gone, and the rows waiting for them would wait for ever. The start-up sweep runs again once
+ * every live worker has had time to beat again (a sweep removes the scratch folders of workers
+ * it does not see beating). Returns what stops listening.
+ */
+function sweepWhenRedisReturns(ctx: AppContext, workerId: string): () => void {
+  let lost = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onClose = () => {
+    lost = true;
+  };
+  const onReady = () => {
+    if (!lost) return;
+    lost = false;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      recoverAll(ctx, workerId).then(
+        (recovered) => ctx.logger.info(recovered, "recovery sweep done after Redis came back"),
+        (err: unknown) => ctx.logger.error({ err }, "recovery sweep failed after Redis came back"),
+      );
+    }, 2 * ctx.config.WORKER_HEARTBEAT_SECONDS * 1000 + 1000);
+  };
+  ctx.redis.on("close", onClose);
+  ctx.redis.on("ready", onReady);
+  return () => {
+    clearTimeout(timer);
+    ctx.redis.off("close", onClose);
+    ctx.redis.off("ready", onReady);
+  };
 }
 
 export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
@@ -70,7 +106,8 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
       ctx.logger.warn({ job: job?.name, jobId: job?.id, err: err.message }, "job failed");
       reportError(err, { jobName: job?.name, jobId: job?.id });
     });
-    worker.on("error", (err) => ctx.logger.error({ err }, "worker error"));
+    // A Redis outage is one warn line, not one error per reconnection attempt (server/lib/queue.ts).
+    worker.on("error", ctx.queues.outages.onError);
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -78,26 +115,33 @@ export async function startWorker(ctx: AppContext): Promise<RunningWorker> {
 
   await beat(ctx.redis, prefix, workerId);
   const timer = setInterval(() => {
-    beat(ctx.redis, prefix, workerId).catch((err: unknown) => ctx.logger.warn({ err }, "heartbeat failed"));
+    beat(ctx.redis, prefix, workerId).catch((err: unknown) => {
+      // Redis out of reach is said once, by the queues' outage log: not once a beat.
+      if (!isRedisConnectionError(err)) ctx.logger.warn({ err }, "heartbeat failed");
+    });
   }, ctx.config.WORKER_HEARTBEAT_SECONDS * 1000);
   ctx.logger.info({ workerId, queues: QUEUES, concurrency }, "worker started");
   recoverAll(ctx, workerId).then(
     (recovered) => ctx.logger.info(recovered, "recovery sweep done"),
     (err: unknown) => ctx.logger.error({ err }, "recovery sweep failed"),
   );
+  const stopSweeping = sweepWhenRedisReturns(ctx, workerId);
 
   return {
     workerId,
     async close(graceMs = Infinity) {
       clearInterval(timer);
+      stopSweeping();
       const closing = Promise.all(workers.map((w) => w.close()));
       if (!(await settlesWithin(closing, graceMs))) ctx.logger.warn({ jobs: running.handBack() }, "grace period over: the jobs still running go back to the queue");
       // Terminating the threads stops the conversions and renders still running: their jobs are handed back.
       await env.scanPages.close();
       await env.headers.close();
       await env.flatten.close();
-      await closing;
-      await forget(ctx.redis, prefix, workerId);
+      // BullMQ's close waits for ever on a blocking connection between two reconnection attempts
+      // (Redis out of reach, or back for less than a reconnection delay: taskforcesh/bullmq#4656).
+      if (!(await settlesWithin(closing, QUEUES_CLOSE_MS))) ctx.logger.warn("the job queues' connections did not close (Redis out of reach, or reconnecting): stopping anyway");
+      await forget(ctx.redis, prefix, workerId).catch((err: unknown) => ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "the worker's heartbeat was not removed: it expires by itself"));
       connection.disconnect();
       await metricsEndpoint?.close();
     },

@@ -68,7 +68,10 @@ interface Splitting {
 async function splitRun(s: Splitting, pages: PageRun): Promise<void> {
   await s.scratch.withFolder(`split-${pages.from}-`, async (runDir) => {
     const range = `${pages.from + 1}-${pages.to}`;
-    const split = await run("qpdf", ["--decrypt", "--split-pages", s.batchFile, "--pages", ".", range, "--", path.join(runDir, "page.pdf")], 600_000);
+    // --stream-data=preserve: streams are copied as they are. By default qpdf decodes LZW and chained
+    // filters to recompress them, and a 50 KiB page whose font file inflates to gigabytes would
+    // keep it busy for minutes; the page's conversion decodes each stream under its own bound.
+    const split = await run("qpdf", ["--decrypt", "--stream-data=preserve", "--split-pages", s.batchFile, "--pages", ".", range, "--", path.join(runDir, "page.pdf")], 600_000);
     if (split.code !== 0 && split.code !== 3) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
     const count = pages.to - pages.from;
     await Promise.all(Array.from({ length: count }, (_, i) => s.ctx.files.putFile(splitPageKey(s.batch, pages.from + i), path.join(runDir, splitPageName(i, count)))));
@@ -79,15 +82,33 @@ async function failBatch(ctx: AppContext, batchId: string, error: string): Promi
   await ctx.db.scanBatch.update({ where: { id: batchId }, data: { status: "FAILED", stage: null, error } });
 }
 
-export async function splitBatch(env: PipelineEnv, batchId: string): Promise<{ scanPages: number }> {
+const SPLIT_FAILED = "Le découpage de ce lot a échoué plusieurs fois (disque du serveur plein ?) : relancez-le ; si l'échec persiste, prévenez l'administrateur.";
+
+/**
+ * A split that failed its last attempt fails the batch and its pages still to convert, with the
+ * reason: left PROCESSING it would wait in silence for ever. "Retry" starts again from there.
+ */
+async function failSplit(ctx: AppContext, batchId: string): Promise<void> {
+  await ctx.db.$transaction(async (tx) => {
+    const failed = await tx.scanBatch.updateMany({ where: { id: batchId, status: { in: ["UPLOADED", "PROCESSING"] } }, data: { status: "FAILED", stage: null, error: SPLIT_FAILED } });
+    if (failed.count === 1) await tx.page.updateMany({ where: { batchId, status: "PENDING" }, data: { status: "FAILED", error: SPLIT_FAILED } });
+  });
+}
+
+export async function splitBatch(env: PipelineEnv, batchId: string, job?: Job): Promise<{ scanPages: number }> {
   const { ctx } = env;
   const batch = await ctx.db.scanBatch.findUnique({ where: { id: batchId }, include: { exam: { select: { pagesPerCopy: true } } } });
   if (!batch || batch.status === "DONE") return { scanPages: 0 };
   await ctx.db.scanBatch.update({ where: { id: batchId }, data: { status: "PROCESSING", stage: "split", error: null } });
   const scratch = Scratch.ofWorker(ctx.config.DATA_DIR, env.workerId);
-  return scratch.withFolder("batch-", async (folder) =>
-    splitInRuns({ ctx, scratch, batchFile: await ctx.files.localPath(batch.storagePath, folder), batch: { ...batch, pagesPerCopy: batch.exam.pagesPerCopy } }),
-  );
+  try {
+    return await scratch.withFolder("batch-", async (folder) =>
+      splitInRuns({ ctx, scratch, batchFile: await ctx.files.localPath(batch.storagePath, folder), batch: { ...batch, pagesPerCopy: batch.exam.pagesPerCopy } }),
+    );
+  } catch (error) {
+    if (job && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failSplit(ctx, batchId);
+    throw error;
+  }
 }
 
 async function splitInRuns(s: Splitting): Promise<{ scanPages: number }> {
@@ -154,7 +175,7 @@ async function scanPagePdf(ctx: AppContext, folder: string, batch: { id: string;
   const split = await localPathIfStored(ctx.files, splitPageKey(batch, scanPageIndex), folder);
   if (split) return split;
   const out = path.join(folder, `${batch.id}-${scanPageIndex}.pdf`);
-  const result = await run("qpdf", ["--decrypt", await ctx.files.localPath(batch.storagePath, folder), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
+  const result = await run("qpdf", ["--decrypt", "--stream-data=preserve", await ctx.files.localPath(batch.storagePath, folder), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
   if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract page ${scanPageIndex + 1}`);
   return out;
 }
@@ -190,7 +211,14 @@ async function convertPage(env: PipelineEnv, folder: string, batch: BatchFacts &
   const pdf = await scanPagePdf(env.ctx, folder, batch, scanPageIndex);
   const files = imageFiles(halves, (half, kind) => path.join(folder, `${half.toLowerCase()}-${kind}.jpg`));
   const result = await env.scanPages.convert({ pdf, targets: files, options: { split: batch.layout === "A3_DOUBLE" ? "halves" : "none" } });
-  await Promise.all(halves.flatMap((half) => [env.ctx.files.putFile(keys[half]!.image, files[half]!.image), env.ctx.files.putFile(keys[half]!.thumb, files[half]!.thumb)]));
+  const stored = await Promise.allSettled(halves.flatMap((half) => [env.ctx.files.putFile(keys[half]!.image, files[half]!.image), env.ctx.files.putFile(keys[half]!.thumb, files[half]!.thumb)]));
+  const failed = stored.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) {
+    // A page's files are stored all or none: a thumbnail stored beside an image that could not be
+    // (object storage, or a copy across file systems, out of room) would be a file no row names.
+    await Promise.all(halves.flatMap((half) => [keys[half]!.image, keys[half]!.thumb]).map((key) => env.ctx.files.remove(key).catch(() => undefined)));
+    throw failed.reason;
+  }
   return result;
 }
 
@@ -245,8 +273,10 @@ async function settleBatch(ctx: AppContext, batchId: string): Promise<void> {
   if (counts.length === 0 || count("PENDING") > 0) return;
   const failed = count("FAILED");
   // While the split job is still at work (stage "split") it settles the batch itself at its end.
+  // Only one of the renders finishing together settles it (the others find it settled): two
+  // moving the split pages at once would remove each other's.
   const settled = await ctx.db.scanBatch.updateMany({
-    where: { id: batchId, OR: [{ stage: null }, { stage: { not: "split" } }] },
+    where: { id: batchId, status: { in: ["UPLOADED", "PROCESSING"] }, OR: [{ stage: null }, { stage: { not: "split" } }] },
     data: failed > 0
       ? { status: "FAILED", stage: null, error: `${failed} page(s) n'ont pas pu être converties : relancez-les.` }
       : { status: "DONE", stage: null, error: null },

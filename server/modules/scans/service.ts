@@ -6,9 +6,11 @@ import type { Request } from "express";
 import type { AppContext } from "../../lib/context.js";
 import { Prisma } from "../../lib/db.js";
 import { audit, type RequestMeta } from "../../lib/audit.js";
-import { ConflictError, NotFoundError, PayloadTooLargeError, UnprocessableError } from "../../lib/errors.js";
+import { ConflictError, NotFoundError, PayloadTooLargeError, RedisUnavailableError, UnprocessableError } from "../../lib/errors.js";
 import { run } from "../../lib/exec.js";
+import { redisDown } from "../../lib/redis.js";
 import { jobId } from "../../lib/jobs.js";
+import { enqueueAfterCommit } from "../../lib/queue.js";
 import { Scratch, storedPath } from "../../lib/storage.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { findExam } from "../exams/service.js";
@@ -37,7 +39,8 @@ async function mergeFiles(files: { path: string; name: string; checked: CheckedP
   // One file is stored as it came (the split decrypts a copier's "permissions" encryption).
   if (files.length === 1) return { file: files[0]!.path, sourceFiles, pageCount: firstPage };
   const merged = path.join(dir, "merged.pdf");
-  const result = await run("qpdf", ["--decrypt", "--empty", "--pages", ...files.map((f) => f.path), "--", merged], 300_000);
+  // Streams copied as they are (--stream-data=preserve): see splitRun in pipeline.ts.
+  const result = await run("qpdf", ["--decrypt", "--stream-data=preserve", "--empty", "--pages", ...files.map((f) => f.path), "--", merged], 300_000);
   if (result.code !== 0 && result.code !== 3) throw new UnprocessableError("Les fichiers envoyés n'ont pas pu être assemblés.", "PDF_MERGE_FAILED");
   return { file: merged, sourceFiles, pageCount: firstPage };
 }
@@ -48,7 +51,19 @@ export interface Attachment {
   position: number;
 }
 
+/**
+ * Refused before a byte is read while Redis is out of reach: the batch could be stored but not
+ * queued, and the admin is better told to send it again in a moment than left watching a batch
+ * that does not move. (Redis lost after this check, the recovery sweep queues the batch.)
+ */
+function checkQueueReachable(ctx: AppContext): void {
+  if (redisDown(ctx.redis)) {
+    throw new RedisUnavailableError("Le traitement des copies est momentanément indisponible : rien n'a été enregistré, renvoyez le fichier dans quelques secondes.", "QUEUE_UNAVAILABLE");
+  }
+}
+
 export async function uploadScan(ctx: AppContext, actor: StaffPrincipal, examId: string, req: Request, meta: RequestMeta, attach?: Attachment) {
+  checkQueueReachable(ctx);
   const exam = await findExam(ctx.db, actor.schoolId, examId);
   if (exam.status === "ARCHIVED") throw new ConflictError("Cet examen est archivé : on ne peut plus y déposer de copies.", "EXAM_ARCHIVED");
   const limits = limitsOf(ctx);
@@ -222,7 +237,8 @@ export async function retryBatch(ctx: AppContext, actor: StaffPrincipal, batchId
     await tx.scanBatch.update({ where: { id: batchId }, data: { status: "PROCESSING", error: null, layout, stage: splitFailed ? "queued" : "pages" } });
     await audit(tx, { schoolId: actor.schoolId, actorType: "staff", actorId: actor.id, action: "scan.retried", targetType: "scan_batch", targetId: batchId, data: { pages: indexes.length } }, meta);
   });
-  if (splitFailed) await ctx.queues.ensure("scan.split", { batchId }, jobId.split(batchId));
-  for (const scanPageIndex of indexes) await ctx.queues.ensure("page.render", { batchId, scanPageIndex }, jobId.render(batchId, scanPageIndex));
+  // The retry is committed: Redis out of reach, the worker's recovery sweep queues the split and renders.
+  if (splitFailed) await enqueueAfterCommit(ctx, "scan.split", [{ payload: { batchId }, jobId: jobId.split(batchId) }]);
+  await enqueueAfterCommit(ctx, "page.render", indexes.map((scanPageIndex) => ({ payload: { batchId, scanPageIndex }, jobId: jobId.render(batchId, scanPageIndex) })));
   return batchDetail(ctx, actor.schoolId, batchId);
 }

@@ -40,6 +40,16 @@ export function receiveFiles(req: Request, dir: string, limits: UploadLimits): P
     let failure: Error | undefined;
     const fail = (error: Error) => (failure ??= error);
     const parser = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: 20 } });
+    let abandoned = false;
+    /** Stops parsing, drops the rest of the body, and answers once every file has settled. */
+    const abandon = (error: Error) => {
+      fail(error);
+      if (abandoned) return;
+      abandoned = true;
+      req.unpipe(parser);
+      req.resume();
+      void Promise.allSettled(files).then(() => reject(failure!));
+    };
 
     parser.on("file", (_field, stream, info) => {
       const target = path.join(dir, randomUUID());
@@ -62,17 +72,14 @@ export function receiveFiles(req: Request, dir: string, limits: UploadLimits): P
       stream.on("limit", () => fail(tooLarge(limits)));
       const name = path.basename(Buffer.from(info.filename ?? "scan.pdf", "latin1").toString("utf8")) || "scan.pdf";
       const written = pipeline(stream, meter, createWriteStream(target)).then(() => ({ path: target, name, size, sha256: hash.digest("hex") }));
-      written.catch(() => undefined); // examined once the parser closes
       files.push(written);
+      // A write that fails (the disk full) destroys the part's stream, and busboy then waits for
+      // ever for it to be read: the request hung. Give up at once instead.
+      written.catch(abandon);
     });
     parser.on("filesLimit", () => fail(new PayloadTooLargeError(`Trop de fichiers dans un même envoi (au plus ${limits.maxFiles}).`, "TOO_MANY_FILES")));
     // A malformed part stops the parser without a "close": drop the rest of the body and answer.
-    parser.on("error", (error: Error) => {
-      fail(new InvalidError(`Envoi illisible : ${error.message}`, undefined, "MALFORMED_UPLOAD"));
-      req.unpipe(parser);
-      req.resume();
-      void Promise.allSettled(files).then(() => reject(failure!));
-    });
+    parser.on("error", (error: Error) => abandon(new InvalidError(`Envoi illisible : ${error.message}`, undefined, "MALFORMED_UPLOAD")));
     parser.on("close", () => {
       Promise.allSettled(files).then((results) => {
         const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -26,7 +26,7 @@ async function extract(zipFile: ReceivedFile, dir: string, limits: UploadLimits)
   const found: { path: string; name: string }[] = [];
   let total = 0;
   try {
-    for await (const entry of entries(zip)) {
+    for await (const entry of entries(zip, zipFile.name)) {
       const name = path.basename(entry.fileName);
       if (entry.fileName.endsWith("/") || entry.fileName.includes("__MACOSX") || !/\.pdf$/i.test(name)) continue;
       if (found.length >= limits.maxFiles) throw new PayloadTooLargeError(`L'archive contient plus de ${limits.maxFiles} PDF.`, "TOO_MANY_FILES");
@@ -48,12 +48,19 @@ async function extract(zipFile: ReceivedFile, dir: string, limits: UploadLimits)
   return found;
 }
 
-async function* entries(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
+/**
+ * yauzl refuses an entry whose name is a path out of the archive ("../", absolute, "C:\\") or
+ * whose record is damaged: the archive is refused as a whole (it used to end in a 500).
+ */
+const badEntry = (zipName: string) =>
+  new UnprocessableError(`L'archive « ${zipName} » contient une entrée illisible ou un nom de fichier dangereux (chemin absolu ou « .. ») : refaites l'archive avec les seuls PDF des copies.`, "ZIP_MALFORMED");
+
+async function* entries(zip: yauzl.ZipFile, zipName: string): AsyncGenerator<yauzl.Entry> {
   for (;;) {
     const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
       zip.once("entry", resolve);
       zip.once("end", () => resolve(null));
-      zip.once("error", reject);
+      zip.once("error", () => reject(badEntry(zipName)));
       zip.readEntry();
     });
     zip.removeAllListeners("entry").removeAllListeners("end").removeAllListeners("error");

@@ -12,13 +12,14 @@ export function inflateBounded(data: Uint8Array, bound: number): Buffer | undefi
     // Z_SYNC_FLUSH keeps what was inflated from a truncated stream instead of throwing.
     return inflateSync(data, { maxOutputLength: Math.max(1, bound), finishFlush: constants.Z_SYNC_FLUSH });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new ScanPageError(
-        `Un flux compressé de la page se décompresse au-delà de la taille attendue (${frenchNumber(bound)} octets) : fichier refusé.`,
-      );
-    }
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw inflatedPastBound(bound);
     return undefined;
   }
+}
+
+/** The refusal of a stream that decodes to more than `bound` bytes, whatever its filter. */
+export function inflatedPastBound(bound: number): ScanPageError {
+  return new ScanPageError(`Un flux compressé de la page se décompresse au-delà de la taille attendue (${frenchNumber(bound)} octets) : fichier refusé.`);
 }
 
 /**
