@@ -64,10 +64,13 @@ export async function writeZip(files: FileStore, entries: readonly ZipEntry[], d
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as PassThrough;
   let reading: Readable | null = null;
+  let over = false;
   zip.on("error", (error: Error) => output.destroy(error));
   for (const entry of entries) {
     zip.addReadStreamLazy(entry.name, { compress: false }, (open) => {
       files.stream(entry.path).then(({ body }) => {
+        // Opened after the download was cancelled (the open was under way): nobody will read it.
+        if (over) return void body.destroy();
         reading = body;
         body.on("error", (error) => zip.emit("error", error));
         open(null, body);
@@ -78,6 +81,7 @@ export async function writeZip(files: FileStore, entries: readonly ZipEntry[], d
   try {
     await pipeline(output, destination);
   } finally {
+    over = true;
     // A download cancelled half-way leaves the current file open otherwise (pipe does not close its source).
     (reading as Readable | null)?.destroy();
   }

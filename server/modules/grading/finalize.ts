@@ -10,6 +10,7 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { jobId } from "../../lib/jobs.js";
+import { enqueueAfterCommit } from "../../lib/queue.js";
 import { prismaSql } from "../../lib/sql.js";
 import { copyForWrite, latestDraft } from "./drafts.js";
 import { lockCopyRow } from "./locks.js";
@@ -29,6 +30,10 @@ async function checkComplete(tx: Tx, examId: string, scores: Record<string, numb
 
 const enqueueFlatten = (ctx: AppContext, copyId: string, version: number) => ctx.queues.ensure("copy.flatten", { copyId, version }, jobId.flatten(copyId, version));
 
+/** After the commit the copy is FINALIZING whatever Redis does: Redis out of reach, the recovery sweep queues its job. */
+const enqueueFlattenAfterCommit = (ctx: AppContext, copyId: string, version: number) =>
+  enqueueAfterCommit(ctx, "copy.flatten", [{ payload: { copyId, version }, jobId: jobId.flatten(copyId, version) }]);
+
 export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyId: string, input: { lockToken: string; version: number }, meta: RequestMeta): Promise<void> {
   const queued = await ctx.db.$transaction(async (tx) => {
     await lockCopyRow(tx, copyId);
@@ -43,7 +48,7 @@ export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyI
     await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.finalize_requested", targetType: "copy", targetId: copyId, data: { version: input.version } }, meta);
     return true;
   });
-  if (queued) await enqueueFlatten(ctx, copyId, input.version);
+  if (queued) await enqueueFlattenAfterCommit(ctx, copyId, input.version);
 }
 
 /** The copy for a grading decision by an admin or one of the exam's graders. */
@@ -67,7 +72,7 @@ export async function retryFinalize(ctx: AppContext, actor: StaffPrincipal, copy
     await audit(tx, { schoolId: copy.schoolId, actorType: "staff", actorId: actor.id, action: "copy.finalize_retried", targetType: "copy", targetId: copyId }, meta);
     return draft.version;
   });
-  await enqueueFlatten(ctx, copyId, version);
+  await enqueueFlattenAfterCommit(ctx, copyId, version);
 }
 
 /** An admin takes a graded (or failed) copy back to grading; its PDFs stay in GradedPdf. */

@@ -8,6 +8,7 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, InvalidError, NotFoundError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { jobId } from "../../lib/jobs.js";
+import { enqueueAfterCommit } from "../../lib/queue.js";
 import { findExam } from "../exams/service.js";
 import { identifyBooklet, lockExam } from "./copies.js";
 import { decide } from "./decide.js";
@@ -46,6 +47,21 @@ async function studentOfSchool(tx: Tx, schoolId: string, studentId: string) {
   return student;
 }
 
+/**
+ * A page the worker did not convert (refused as hostile or broken, or still to do) never joins a
+ * copy: it would go to grading with no image, and its PDF page to the graded PDF. The admin retries
+ * its conversion, or sets the page aside (discards it) first.
+ */
+async function checkConverted(tx: Tx, pages: { bookletId: string; discardedAt: null } | { id: string }): Promise<void> {
+  const page = await tx.page.findFirst({ where: { ...pages, status: { not: "DONE" } }, orderBy: { scanPageIndex: "asc" }, select: { scanPageIndex: true, status: true } });
+  if (!page) return;
+  const state = page.status === "FAILED" ? "n'a pas pu être convertie" : "n'est pas encore convertie";
+  throw new ConflictError(
+    `La page ${page.scanPageIndex + 1} du scan ${state} : relancez sa conversion, ou écartez-la, avant de la confier à une copie.`,
+    "PAGES_NOT_CONVERTED",
+  );
+}
+
 export function identify(a: Action, bookletId: string, input: { studentId: string; change: boolean }): Promise<DeskBooklet[]> {
   return onBooklet(a, bookletId, "identification.booklet_identified", async (tx, booklet) => {
     await studentOfSchool(tx, a.actor.schoolId, input.studentId);
@@ -54,6 +70,7 @@ export function identify(a: Action, bookletId: string, input: { studentId: strin
       throw new ConflictError("Cette liasse vient d'être identifiée par quelqu'un d'autre : rechargez le bureau.", "ALREADY_IDENTIFIED");
     }
     if (booklet.status === "SET_ASIDE") throw new ConflictError("Cette liasse est mise de côté : remettez-la d'abord à identifier.", "SET_ASIDE");
+    await checkConverted(tx, { bookletId, discardedAt: null });
     await identifyBooklet(tx, booklet, input.studentId, "MANUAL", a.actor.id);
     return { ids: [bookletId], data: { studentId: input.studentId } };
   });
@@ -96,6 +113,7 @@ export function merge(a: Action, bookletId: string, otherId: string): Promise<De
     if (other.copyId && other.copyId !== booklet.copyId && other.status === "IDENTIFIED") {
       throw new ConflictError(`La liasse ${other.index} est identifiée : retirez d'abord son élève.`, "IDENTIFIED");
     }
+    if (booklet.copyId) await checkConverted(tx, { bookletId: otherId, discardedAt: null });
     await appendPages(tx, otherId, bookletId);
     // Its discarded pages follow, so that they can still be restored from the merged booklet.
     await tx.page.updateMany({ where: { bookletId: otherId, discardedAt: { not: null } }, data: { bookletId } });
@@ -119,7 +137,8 @@ export async function split(a: Action, bookletId: string, position: number): Pro
     created = fresh.id;
     return { ids: [bookletId, fresh.id], data: { position, newBooklet: fresh.id } };
   });
-  await a.ctx.queues.ensure("booklet.identify", { bookletId: created }, jobId.identifyBooklet(created));
+  // The split is committed: Redis out of reach, the worker's recovery sweep has the new booklet read.
+  await enqueueAfterCommit(a.ctx, "booklet.identify", [{ payload: { bookletId: created }, jobId: jobId.identifyBooklet(created) }]);
   return result;
 }
 
@@ -146,6 +165,7 @@ export function movePage(a: Action, pageId: string, to: { bookletId: string; pos
     if (page.discardedAt) throw new ConflictError("Cette page est écartée : restaurez-la.", "PAGE_DISCARDED");
     const target = to.bookletId === booklet.id ? booklet : await editableBooklet(tx, a.actor.schoolId, to.bookletId);
     if (target.examId !== booklet.examId) throw new NotFoundError("Liasse introuvable.");
+    if (target.copyId) await checkConverted(tx, { id: pageId });
     await tx.page.update({ where: { id: pageId }, data: { bookletId: target.id } });
     await renumber(tx, target.id, { pageId, position: to.position });
     if (target.id !== booklet.id) await renumber(tx, booklet.id);
@@ -176,6 +196,7 @@ export function restorePage(a: Action, pageId: string, to: { bookletId?: string;
     if (!page.discardedAt) throw new ConflictError("Cette page n'est pas écartée.", "PAGE_NOT_DISCARDED");
     const target = to.bookletId && to.bookletId !== booklet.id ? await editableBooklet(tx, a.actor.schoolId, to.bookletId) : booklet;
     if (target.examId !== booklet.examId) throw new NotFoundError("Liasse introuvable.");
+    if (target.copyId) await checkConverted(tx, { id: pageId });
     await tx.page.update({ where: { id: pageId }, data: { discardedAt: null, bookletId: target.id, position: 10_000 } });
     await renumber(tx, target.id, to.position ? { pageId, position: to.position } : undefined);
     return { ids: [...new Set([booklet.id, target.id])], data: { to: target.id } };

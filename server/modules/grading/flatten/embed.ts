@@ -2,7 +2,7 @@
 // (the scanner's image stream is neither decoded nor re-encoded), drawn on as many output pages
 // as needed (both halves of an A3 sheet) while stored once.
 import { deflateSync } from "node:zlib";
-import { decodePDFRawStream, PDFArray, PDFDocument, PDFFlateStream, PDFObjectCopier, PDFRawStream, type PDFContext, type PDFDict, type PDFRef, type PDFStream } from "pdf-lib";
+import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFFlateStream, PDFName, PDFObjectCopier, PDFRawStream, type PDFContext, type PDFObject, type PDFRef, type PDFStream } from "pdf-lib";
 import { loadPdf, pageGeometry, type PageGeometry } from "../../scans/pdf/page.js";
 
 export interface EmbeddedScan {
@@ -20,6 +20,7 @@ export async function embedScanPage(doc: PDFDocument, source: PDFDocument | Uint
   const page = sourceDoc.getPage(pageIndex);
   const geometry = pageGeometry(page);
   const resources: PDFDict = page.node.Resources() ?? sourceDoc.context.obj({});
+  dropActiveContent(sourceDoc.context, resources);
   const { box } = geometry;
   const form = doc.context.stream(deflateSync(pageContent(sourceDoc.context, page.node.Contents())), {
     Type: "XObject",
@@ -30,6 +31,45 @@ export async function embedScanPage(doc: PDFDocument, source: PDFDocument | Uint
     Filter: "FlateDecode",
   });
   return { form: doc.context.register(form), geometry };
+}
+
+// What makes a PDF active (scripts, launched programs, embedded files, links out): drawing never
+// needs it, and a scan's resources may hide it anywhere (an uploaded PDF is anyone's file). It is
+// cut off before the resources are copied, so the graded PDF handed to students carries none.
+const ACTIVE_KEYS = new Set(["A", "AA", "JS", "OpenAction", "EF", "EmbeddedFiles", "JavaScript", "RichMediaContent"]);
+const ACTIVE_ACTIONS = new Set(["JavaScript", "Launch", "URI", "SubmitForm", "ImportData", "ResetForm", "GoToR", "GoToE", "Rendition", "RichMediaExecute", "Sound", "Movie"]);
+const ACTIVE_TYPES = new Set(["Action", "Filespec", "EmbeddedFile", "Annot"]);
+
+/** Removes, in the loaded source document, every entry reachable from `root` that holds active content. */
+function dropActiveContent(context: PDFContext, root: PDFDict): void {
+  const seen = new Set<PDFObject>();
+  const pending: PDFObject[] = [root];
+  const active = (value: PDFObject | undefined) => {
+    const dict = value instanceof PDFRawStream ? value.dict : value;
+    if (!(dict instanceof PDFDict)) return false;
+    const name = (key: string) => {
+      const entry = dict.lookup(PDFName.of(key));
+      return entry instanceof PDFName ? entry.decodeText() : undefined;
+    };
+    return ACTIVE_TYPES.has(name("Type") ?? "") || ACTIVE_ACTIONS.has(name("S") ?? "");
+  };
+  while (pending.length > 0) {
+    const value = context.lookup(pending.pop());
+    if (value === undefined || seen.has(value)) continue;
+    seen.add(value);
+    const dict = value instanceof PDFRawStream ? value.dict : value;
+    if (dict instanceof PDFDict) {
+      for (const [key, entry] of dict.entries()) {
+        if (ACTIVE_KEYS.has(key.decodeText()) || active(context.lookup(entry))) dict.delete(key);
+        else pending.push(entry);
+      }
+    } else if (value instanceof PDFArray) {
+      for (let i = value.size() - 1; i >= 0; i -= 1) {
+        if (active(context.lookup(value.get(i)))) value.remove(i);
+        else pending.push(value.get(i));
+      }
+    }
+  }
 }
 
 /** The page's content streams, decoded and joined (a page may split its content in several). */

@@ -181,7 +181,8 @@ async function extractSources(ctx: AppContext, folder: string, sources: SourceFi
   let n = 0;
   for (const [batchPath, indexes] of byBatch) {
     const file = path.join(folder, `source-${n++}.pdf`);
-    const result = await run("qpdf", ["--decrypt", "--empty", "--pages", await ctx.files.localPath(batchPath, folder), indexes.map((i) => i + 1).join(","), "--", file], 120_000);
+    // Streams copied as they are (--stream-data=preserve), never inflated by qpdf: see splitRun in scans/pipeline.ts.
+    const result = await run("qpdf", ["--decrypt", "--stream-data=preserve", "--empty", "--pages", await ctx.files.localPath(batchPath, folder), indexes.map((i) => i + 1).join(","), "--", file], 120_000);
     if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract the copy's pages (${result.code}): ${result.stderr.slice(0, 300)}`);
     files.set(batchPath, file);
   }
