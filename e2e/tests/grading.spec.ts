@@ -5,56 +5,13 @@
 // Meanwhile the other teacher, in another browser context, finds the copy locked by the first.
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { makeA4Batch } from "../../server/test/scan-factory.js";
-import { atPath, body, cspViolations, logins, staffApi, staffLogin, staffMember } from "./helpers.js";
-
-const CLASS = "2nde B";
+import { atPath, cspViolations, logins, staffLogin } from "./helpers.js";
+import { drawStroke, examToGrade } from "./grading-seed.js";
 
 interface Teacher {
   email: string;
   password: string;
   displayName: string;
-}
-
-/** An API client signed in as the demo admin, sending the CSRF token on writes. */
-const adminApi = (baseURL: string) => staffApi(baseURL, staffMember("ADMIN"));
-
-/** An exam with two READY copies (two pages each), graded by both demo teachers. */
-async function examToGrade(baseURL: string, title: string): Promise<string> {
-  const { api, headers } = await adminApi(baseURL);
-  try {
-    const examInput = { title, subject: "Mathématiques", date: "2026-11-20", classNames: [CLASS], pagesPerCopy: 2, layout: "A4_BATCH" };
-    const { exam } = await body<{ exam: { id: string } }>(await api.post("/api/exams", { headers, data: examInput }), 201);
-    const scheme = { questions: [{ label: "Exercice 1", maxPoints: 4, step: 0.5 }, { label: "Exercice 2", maxPoints: 6, step: 0.25 }], reportScale: 20 };
-    await body(await api.put(`/api/exams/${exam.id}/marking-scheme`, { headers, data: scheme }));
-
-    const scan = { name: "copies.pdf", mimeType: "application/pdf", buffer: Buffer.from(await makeA4Batch({ pages: 4 })) };
-    const { batch } = await body<{ batch: { id: string } }>(await api.post(`/api/exams/${exam.id}/scans`, { headers, multipart: { file: scan } }), 201);
-    await expect
-      .poll(async () => ((await (await api.get(`/api/scans/${batch.id}/progress`)).json()) as { progress: { status: string } }).progress.status, { timeout: 90_000 })
-      .toBe("DONE");
-
-    // The worker reads each booklet's header; nothing on these pages names a student: identified by hand.
-    type Desk = { booklets: { id: string; status: string }[]; students: { id: string }[] };
-    const desk = async () => body<Desk>(await api.get(`/api/exams/${exam.id}/identification`));
-    await expect.poll(async () => (await desk()).booklets.filter((b) => b.status === "PENDING").length, { timeout: 120_000 }).toBe(2);
-    const { booklets, students } = await desk();
-    for (const [i, booklet] of booklets.entries()) {
-      await body(await api.post(`/api/booklets/${booklet.id}/identify`, { headers, data: { studentId: students[i]!.id } }));
-    }
-
-    // The subject, to open beside the copy.
-    const subject = { name: "sujet.pdf", mimeType: "application/pdf", buffer: Buffer.from(await makeA4Batch({ pages: 1, encoding: "vector" })) };
-    await body(await api.post(`/api/exams/${exam.id}/documents?kind=SUBJECT`, { headers, multipart: { file: subject } }), 201);
-
-    const { users } = await body<{ users: { id: string; role: string }[] }>(await api.get("/api/users"));
-    const teachers = users.filter((u) => u.role === "TEACHER").map((u) => u.id);
-    await body(await api.put(`/api/exams/${exam.id}/graders`, { headers, data: { userIds: teachers } }));
-    await body(await api.post(`/api/exams/${exam.id}/dispatch`, { headers, data: { mode: "even" } }));
-    return exam.id;
-  } finally {
-    await api.dispose();
-  }
 }
 
 const teachers = (): [Teacher, Teacher] => {
@@ -67,23 +24,11 @@ async function signIn(page: Page, teacher: Teacher): Promise<void> {
   await expect(page).toHaveURL(atPath("/enseignant"));
 }
 
-/** A pen stroke across the first page, as a mouse draws it. */
-async function drawStroke(page: Page): Promise<void> {
-  const overlay = page.getByTestId("canvas-overlay").first();
-  await expect(overlay).toBeVisible();
-  const box = (await overlay.boundingBox())!;
-  const at = (x: number, y: number) => [box.x + box.width * x, box.y + Math.min(box.height, 600) * y] as const;
-  await page.mouse.move(...at(0.2, 0.3));
-  await page.mouse.down();
-  for (let i = 1; i <= 10; i += 1) await page.mouse.move(...at(0.2 + i * 0.04, 0.3 + (i % 2) * 0.05));
-  await page.mouse.up();
-}
-
 test("a teacher grades a copy: lock, stroke, scores, reload, finalize, graded PDF; a colleague finds it locked", async ({ page, browser, baseURL }) => {
   test.setTimeout(300_000);
   const title = `Correction ${Date.now()}`;
-  const examId = await examToGrade(baseURL!, title);
   const [marc, sophie] = teachers();
+  const { examId } = await examToGrade(baseURL!, { title, copies: 2, graders: [marc.email, sophie.email], subject: true });
   const violations = await cspViolations(page);
 
   // The teacher's home lists the exam; its page lists their copies.

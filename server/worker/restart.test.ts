@@ -9,8 +9,8 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSchool, createStaff, createTestEnv, staffClient, waitFor, type Client, type TestEnv } from "../test/harness.js";
-import { makeGradableCopies } from "../test/copy-factory.js";
+import { createTestEnv, waitFor, type TestEnv } from "../test/harness.js";
+import { finalizeCopy, gradingWorld } from "../test/grading-world.js";
 import { JOB_QUEUE, jobId } from "../lib/jobs.js";
 
 const COPIES = 12;
@@ -21,31 +21,13 @@ let copyIds: string[];
 let flattenQueue: Queue;
 const children: ChildProcess[] = [];
 
-const post = (c: Client, url: string, body: object = {}) => c.agent.post(url).set("X-CSRF-Token", c.csrf).send(body);
-
-/** Locks, scores every question and finalizes each copy as its grader would: one copy.flatten job each. */
-async function finalizeAll(grader: Client, questionIds: string[]): Promise<void> {
-  const scores = Object.fromEntries(questionIds.map((id) => [id, 1]));
-  for (const copyId of copyIds) {
-    const lockToken = (await post(grader, `/api/copies/${copyId}/lock`).expect(200)).body.lock.token as string;
-    await grader.agent.put(`/api/copies/${copyId}/draft`).set("X-CSRF-Token", grader.csrf).set("If-Match", `"0"`).send({ lockToken, annotations: [], scores, comment: "" }).expect(200);
-    await post(grader, `/api/copies/${copyId}/finalize`, { lockToken, version: 1 }).expect(202);
-  }
-}
-
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "korrigo-restart-"));
   env = await createTestEnv({ DATA_DIR: dataDir });
-  const schoolId = (await createSchool(env.ctx)).id;
-  const adminUser = await createStaff(env.ctx, schoolId, "ADMIN");
-  const admin = await staffClient(env.app, adminUser.email);
-  const teacher = await createStaff(env.ctx, schoolId, "TEACHER");
-  const grader = await staffClient(env.app, teacher.email);
-  const examId = (await post(admin, "/api/exams", { title: "DS", subject: "Maths", date: "2026-11-20", classNames: ["2nde A"], pagesPerCopy: 2, layout: "A4_BATCH" }).expect(201)).body.exam.id as string;
-  const scheme = await admin.agent.put(`/api/exams/${examId}/marking-scheme`).set("X-CSRF-Token", admin.csrf).send({ questions: [{ label: "Exercice 1", maxPoints: 5 }, { label: "Exercice 2", maxPoints: 5 }], reportScale: 20 }).expect(200);
-  await admin.agent.put(`/api/exams/${examId}/graders`).set("X-CSRF-Token", admin.csrf).send({ userIds: [teacher.id] }).expect(200);
-  copyIds = (await makeGradableCopies(env.ctx, { schoolId, examId, uploadedById: adminUser.id, copies: COPIES, layout: "A4_BATCH", pagesPerCopy: 2 })).copyIds;
-  await finalizeAll(grader, (scheme.body.exam.questions as { id: string }[]).map((q) => q.id));
+  const world = await gradingWorld(env, COPIES);
+  copyIds = world.copyIds;
+  // Locked, scored and finalized as its grader would: one copy.flatten job each.
+  for (const copyId of copyIds) await finalizeCopy(world, copyId);
   flattenQueue = new Queue(JOB_QUEUE["copy.flatten"], { connection: env.ctx.redis, prefix: env.config.REDIS_PREFIX });
 }, 60_000);
 afterAll(async () => {
