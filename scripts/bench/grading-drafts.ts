@@ -4,6 +4,7 @@
 // question scored. Sizes are the editor's defaults (web/src/components/editor/edits.ts).
 import type { Annotation } from "../../server/modules/grading/schemas.js";
 import { random } from "../../server/test/scan-factory.js";
+import type { Api } from "./stack.js";
 
 export interface BenchQuestion {
   id: string;
@@ -17,6 +18,16 @@ export interface BenchDraft {
   comment: string;
   rubric: Record<string, string[]>;
   overrides: string[];
+}
+
+/** A teacher in the editor: its session, the copy it holds the lock of, its draft as last saved. */
+export interface EditorTeacher {
+  api: Api;
+  copyId: string;
+  lockToken: string;
+  maker: DraftMaker;
+  draft: BenchDraft;
+  version: number;
 }
 
 const RED = "#d32f2f";

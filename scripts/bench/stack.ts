@@ -116,7 +116,7 @@ export class Sampler {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const { createServer } = await import("node:net");
   return new Promise((resolve) => {
     const server = createServer().listen(0, "127.0.0.1", () => {
@@ -144,6 +144,11 @@ export class Api {
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (typeof json.csrfToken === "string") this.csrf = json.csrfToken;
     return { status: res.status, json };
+  }
+
+  /** A GET whose answer the caller reads itself (a file download), with this session's cookie. */
+  raw(url: string): Promise<Response> {
+    return fetch(this.base + url, { headers: { cookie: this.cookie } });
   }
 
   async call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Record<string, unknown>> {
@@ -207,7 +212,7 @@ export interface Stack {
  * A fresh database with one school and its admin, then `dist/server/index.js` and
  * `dist/server/worker.js` started on it; waits until the API is ready and logs the admin in.
  */
-export async function startStack(opts: { workerConcurrency: number; workerArgs?: string[]; apiArgs?: string[]; logDir?: string }): Promise<Stack> {
+export async function startStack(opts: { workerConcurrency: number; workerArgs?: string[]; apiArgs?: string[]; logDir?: string; env?: Record<string, string> }): Promise<Stack> {
   const id = randomBytes(4).toString("hex");
   const databaseUrl = withDatabase(SERVER, `korrigo_bench_${id}`);
   await ensureDatabase(databaseUrl);
@@ -224,7 +229,7 @@ export async function startStack(opts: { workerConcurrency: number; workerArgs?:
   const port = await freePort();
   const env = {
     ...process.env, NODE_ENV: "test", PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL, REDIS_PREFIX: `kbench_${id}`,
-    DATA_DIR: dataDir, LOG_LEVEL: "warn", WORKER_CONCURRENCY: String(opts.workerConcurrency),
+    DATA_DIR: dataDir, LOG_LEVEL: "warn", WORKER_CONCURRENCY: String(opts.workerConcurrency), ...opts.env,
   };
   // With `logDir`, each process's log (its standard output) goes to api.log and worker.log there.
   const { logDir } = opts;
