@@ -102,7 +102,9 @@ describe("worker killed with SIGKILL", () => {
   }, 240_000);
 
   it("draws each graded PDF exactly once when killed while drawing them", async () => {
-    const world = await gradingWorld(env, 8);
+    // Enough copies that the worker is still drawing some when it is killed, one poll (100 ms)
+    // after the first is GRADED: it draws these small copies at tens a second.
+    const world = await gradingWorld(env, 40);
     for (const copyId of world.copyIds) await finalizeCopy(world, copyId);
     const statuses = () => env.ctx.db.copy.findMany({ where: { id: { in: world.copyIds } }, select: { id: true, status: true } });
     const graded = async () => (await statuses()).filter((c) => c.status === "GRADED").length;
