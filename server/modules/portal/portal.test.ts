@@ -103,6 +103,8 @@ describe("student portal", () => {
     const logged = await env.ctx.db.auditLog.findMany({ where: { action: "copy.downloaded", targetId: mine.copyId } });
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ schoolId, actorType: "student", actorId: student.studentId, targetType: "copy", data: { gradedPdfId: mine.gradedPdfId } });
+    // Written in SQL: its time reads back as the time of the download, in UTC as Prisma's are.
+    expect(Math.abs(logged[0]!.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
   });
 
   it("answers 404 for another student's copy, in the list and on download", async () => {

@@ -17,6 +17,18 @@ export function visibleCopiesOf(student: StudentPrincipal): Prisma.CopyWhereInpu
   };
 }
 
+/**
+ * The same rule in SQL, for the download: the latest graded PDF ("id", "draftVersion",
+ * "storagePath") of copy $1 with its exam's "title" and "subject", if the student $3 of school $2
+ * in class $4 may see it; no row otherwise.
+ */
+export const VISIBLE_PDF_SQL = `
+  SELECT g."id", g."draftVersion", g."storagePath", e."title", e."subject"
+  FROM "Copy" c JOIN "Exam" e ON e."id" = c."examId"
+  JOIN LATERAL (SELECT "id", "draftVersion", "storagePath" FROM "GradedPdf" WHERE "copyId" = c."id" ORDER BY "draftVersion" DESC LIMIT 1) g ON true
+  WHERE c."id" = $1::uuid AND c."schoolId" = $2::uuid AND c."studentId" = $3::uuid
+    AND EXISTS (SELECT 1 FROM "Publication" p WHERE p."examId" = e."id" AND p."className" = $4)`;
+
 // A reopened copy keeps showing its latest graded PDF until the next one is drawn.
 const visibleInclude = {
   exam: { include: { questions: { orderBy: { position: "asc" } } } },
