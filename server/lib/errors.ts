@@ -3,6 +3,8 @@
 
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** For a refusal that passes by itself (429, 503): when to try again, sent as Retry-After. */
+  readonly retryAfterSeconds?: number;
   constructor(
     readonly code: string,
     message: string,
@@ -98,7 +100,7 @@ export class TooManyRequestsError extends DomainError {
   readonly status = 429;
   constructor(
     message: string,
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
     code = "TOO_MANY_ATTEMPTS",
   ) {
     super(code, message);
@@ -128,7 +130,7 @@ export class StorageFullError extends DomainError {
  * a hint to try again; nothing was written. Redis back, the same request passes.
  */
 export class RedisUnavailableError extends UnavailableError {
-  readonly retryAfterSeconds = 10;
+  override readonly retryAfterSeconds = 10;
   constructor(message: string, code: string) {
     super(message, code);
   }
@@ -140,7 +142,7 @@ export class RedisUnavailableError extends UnavailableError {
  * (unavailable). Nothing is wrong with the request: the same one a few seconds later may pass.
  */
 export class DatabaseUnavailableError extends UnavailableError {
-  readonly retryAfterSeconds = 5;
+  override readonly retryAfterSeconds = 5;
   constructor(
     busy: boolean,
     /** What the driver reported (SQLSTATE, socket error, Prisma code), for the log only. */

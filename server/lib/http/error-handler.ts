@@ -1,7 +1,7 @@
 // The one place errors become HTTP responses, all in one shape:
 // { "error": { "code", "message", "requestId", "details"? } }.
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
-import { DatabaseUnavailableError, DomainError, NotFoundError, RedisUnavailableError, StorageFullError, TooManyRequestsError } from "../errors.js";
+import { DatabaseUnavailableError, DomainError, NotFoundError, StorageFullError } from "../errors.js";
 import { databaseUnavailable, unstorableText } from "../db.js";
 import { reportError } from "../sentry.js";
 
@@ -68,8 +68,10 @@ export const errorHandler: ErrorRequestHandler = (thrown: unknown, req, res, _ne
   const err = thrown instanceof DomainError ? thrown : (full ?? databaseUnavailable(thrown) ?? unstorableText(thrown) ?? thrown);
   // The driver's code only: the error's message may quote the statement and its parameters.
   if (err instanceof DatabaseUnavailableError) req.log.warn({ code: err.code, reason: err.reason }, "the database could not answer in time");
-  if (err instanceof TooManyRequestsError || err instanceof DatabaseUnavailableError || err instanceof RedisUnavailableError) res.setHeader("Retry-After", String(err.retryAfterSeconds));
-  if (err instanceof DomainError) return sendError(res, err.status, err.code, err.message, err.details);
+  if (err instanceof DomainError) {
+    if (err.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(err.retryAfterSeconds));
+    return sendError(res, err.status, err.code, err.message, err.details);
+  }
   const httpError = err as HttpLikeError;
   const known = KNOWN_HTTP_ERRORS[httpError.code ?? ""] ?? KNOWN_HTTP_ERRORS[httpError.type ?? ""] ?? clientError(httpError);
   if (known) return sendError(res, known.status, known.code, known.message);
