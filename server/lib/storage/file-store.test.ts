@@ -1,11 +1,11 @@
 // One contract, two file stores: the local DATA_DIR and S3-compatible object storage (a real S3
 // server, s3rver, on a free port). Both must answer the same to every call the modules make.
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, readlinkSync } from "node:fs";
+import { mkdtemp, open, readdir, readFile, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testConfig } from "../../test/harness.js";
 import { startS3Server, type S3Server } from "../../test/s3-server.js";
 import { createFileStore, InvalidKeyError, LocalFileStore, Scratch, StoredFileMissingError, type FileStore, type StoredObject } from "../storage.js";
@@ -152,6 +152,28 @@ describe("the local file store", () => {
     const files = new LocalFileStore(dataDir);
     expect(files.pathOf("scans/s/b.pdf")).toBe(path.join(dataDir, "scans", "s", "b.pdf"));
     expect(() => files.pathOf("../secrets")).toThrow(InvalidKeyError);
+  });
+
+  it("flushes a file to disk before it appears under its key, and its folder once it has (durable against a power cut)", async () => {
+    const files = new LocalFileStore(dataDir);
+    const target = files.pathOf("graded/s/flushed.pdf");
+    const probe = await open(dataDir, "r");
+    const handles = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const flushed: { path: string; targetThere: boolean }[] = [];
+    const datasync = vi.spyOn(handles, "datasync").mockImplementation(async function (this: FileHandle) {
+      flushed.push({ path: readlinkSync(`/proc/self/fd/${this.fd}`), targetThere: existsSync(target) });
+    });
+    try {
+      await files.put("graded/s/flushed.pdf", bytes("a graded PDF"), new Scratch(dataDir, "worker-f"));
+    } finally {
+      datasync.mockRestore();
+    }
+    expect(flushed).toEqual([
+      { path: expect.stringContaining(path.join(dataDir, "tmp", "worker-f")) as unknown as string, targetThere: false },
+      { path: path.dirname(target), targetThere: true },
+    ]);
+    expect(await readFile(target, "utf8")).toBe("a graded PDF");
   });
 
   it("lists the whole store without the scratch space", async () => {
