@@ -25,6 +25,8 @@ const FIRST_ANNOTATIONS = 60;
 
 export interface Nginx {
   base: string;
+  /** The reference of the download sweep: the same nginx serving DATA_DIR as plain files (no API, no check). */
+  staticBase: string;
   pid: number;
   /** The lines of nginx's error log at warn level or above (a refused connection, an upstream failure). */
   problems(): string[];
@@ -37,10 +39,15 @@ export interface Nginx {
  * block in the official nginx image (Dockerfile, target web), whose nginx.conf has one worker
  * per core of 1024 connections each: the copy in the prefix is given those.
  */
-function productionWorkers(conf: string): void {
+function productionWorkers(conf: string, staticServer: string): void {
   const text = readFileSync(conf, "utf8");
-  const patched = text.replace(/^worker_processes \d+;/m, "worker_processes auto;").replace(/worker_connections \d+;/, "worker_connections 1024;");
-  if (!patched.includes("worker_processes auto;") || !patched.includes("worker_connections 1024;")) throw new Error(`${conf}: worker_processes or worker_connections not found`);
+  const patched = text
+    .replace(/^worker_processes \d+;/m, "worker_processes auto;")
+    .replace(/worker_connections \d+;/, "worker_connections 1024;")
+    .replace(/^(\s*)include korrigo\.conf;/m, `$1include korrigo.conf;\n$1${staticServer}`);
+  if (!patched.includes("worker_processes auto;") || !patched.includes("worker_connections 1024;") || !patched.includes(staticServer)) {
+    throw new Error(`${conf}: worker_processes, worker_connections or include korrigo.conf not found`);
+  }
   writeFileSync(conf, patched);
 }
 
@@ -50,12 +57,14 @@ export async function startNginx(stack: Stack, logDir: string): Promise<Nginx> {
   // The SPA is not what is measured: an empty web root.
   const webRoot = mkdtempSync(path.join(tmpdir(), "korrigo-bench-web-"));
   const port = await freePort();
+  const staticPort = await freePort();
   const args = prepareNginxPrefix(prefix, {
     KORRIGO_LISTEN: `127.0.0.1:${port}`, KORRIGO_API_UPSTREAM: `127.0.0.1:${stack.env.PORT}`, KORRIGO_WEB_ROOT: webRoot,
     // The bench stands where the TLS terminator does: nginx believes the students' addresses from it.
     KORRIGO_DATA_DIR: stack.env.DATA_DIR, KORRIGO_TRUSTED_PROXIES: "127.0.0.1",
   }, loadConfig({ ...stack.env }));
-  productionWorkers(path.join(prefix, "conf", "nginx.conf"));
+  // Bench only, never in nginx/: files with no check, to compare the download path with.
+  productionWorkers(path.join(prefix, "conf", "nginx.conf"), `server { listen 127.0.0.1:${staticPort}; root ${stack.env.DATA_DIR}; }`);
   const check = spawnSync(NGINX_BIN, ["-t", ...args], { encoding: "utf8" });
   if (check.error) throw new Error(`cannot run ${NGINX_BIN} (${check.error.message}): install nginx, set NGINX_BIN, or run with --direct`);
   if (check.status !== 0) throw new Error(`the nginx configuration is invalid:\n${check.stderr}`);
@@ -69,7 +78,7 @@ export async function startNginx(stack: Stack, logDir: string): Promise<Nginx> {
     await sleep(100);
   }
   return {
-    base, pid: child.pid!,
+    base, staticBase: `http://127.0.0.1:${staticPort}`, pid: child.pid!,
     problems: () => readFileSync(path.join(prefix, "logs", "error.log"), "utf8").split("\n").filter((l) => /\[(warn|error|crit|alert|emerg)\]/.test(l)),
     async stop() {
       // SIGQUIT: nginx finishes what it is sending, then exits.
@@ -121,8 +130,7 @@ export interface WorldSize {
   /** Booklets in each admin's scanned batch. */
   bookletsPerAdmin: number;
   students: number;
-  /** A4 pages of each student's graded copy, and the resolution of its scans. */
-  pages: number;
+  /** The resolution of the scans of the students' graded copies (A3 copies doubles: 4 pages). */
   dpi: number;
 }
 
@@ -192,9 +200,14 @@ async function prepareAdmins(base: string, users: { email: string }[], booklets:
  * account with the harness's access code (copy-factory hashes it per student).
  */
 async function prepareStudents(ctx: AppContext, stack: Stack, size: WorldSize, graderId: string): Promise<{ examId: string; students: StudentAccount[] }> {
-  const examId = await createExam(stack.api, { title: "Bac blanc de physique", classNames: ["2nde A"], pagesPerCopy: size.pages, layout: "A4_BATCH" });
+  const examId = await createExam(stack.api, { title: "Bac blanc de physique", classNames: ["2nde A"], pagesPerCopy: 4, layout: "A3_DOUBLE" });
   await withScheme(stack.api, examId);
-  const { copyIds } = await makeGradableCopies(ctx, { schoolId: stack.schoolId, examId, uploadedById: stack.adminId, copies: size.students, layout: "A4_BATCH", pagesPerCopy: size.pages, dpi: size.dpi });
+  // The scan factory numbers pages up to 1023, so 250 sheets a batch: one batch a class or so, as uploaded.
+  const copyIds: string[] = [];
+  for (let made = 0; made < size.students; made += 250) {
+    const batch = await makeGradableCopies(ctx, { schoolId: stack.schoolId, examId, uploadedById: stack.adminId, copies: Math.min(250, size.students - made), layout: "A3_DOUBLE", dpi: size.dpi });
+    copyIds.push(...batch.copyIds);
+  }
   const graded = await gradeCopies(ctx, { graderId, copyIds });
   const files = new LocalFileStore(ctx.config.DATA_DIR);
   const pdfs = await ctx.db.gradedPdf.findMany({ where: { id: { in: graded.map((g) => g.gradedPdfId) } }, select: { id: true, sizeBytes: true } });
@@ -220,6 +233,6 @@ export async function prepareWorld(stack: Stack, base: string, size: WorldSize):
   const adminUsers = await createStaff(ctx, stack, "ADMIN", size.admins);
   const teachers = await step(`${size.teachers} teachers logged in, each holding a copy's lock`, () => prepareTeachers(ctx, stack, base, teacherUsers));
   const admins = await step(`${size.admins} admins: roster imported, batch of ${size.bookletsPerAdmin} booklets generated`, () => prepareAdmins(base, adminUsers, size.bookletsPerAdmin, scratch));
-  const published = await step(`${size.students} graded copies (${size.pages} pages, ${size.dpi} dpi)`, () => prepareStudents(ctx, stack, size, teacherUsers[0]!.id));
+  const published = await step(`${size.students} graded copies (A3 copies doubles, ${size.dpi} dpi)`, () => prepareStudents(ctx, stack, size, teacherUsers[0]!.id));
   return { ctx, base, teachers, admins, publishedExamId: published.examId, publisher: admins[0]?.api ?? stack.api, students: published.students, scratch, setupSeconds };
 }

@@ -11,7 +11,8 @@
 //   every fifth poll), then work the identification desk: reloaded every 3 s while booklets are
 //   being read, each booklet left to identify looked at (its header image) and confirmed with
 //   its best free suggestion, 1–2.5 s later;
-// - 2 s in, an admin publishes a graded exam of --students (300), who arrive in a burst: each
+// - 2 s in, an admin publishes a graded exam of --students (300; each graded PDF is an A3 copy
+//   double scanned at --dpi 200, about 1.2 MB, as in bench:grading), who arrive in a burst: each
 //   opens the login page (session + CSRF token), logs in for real (argon2 verification, tens of
 //   milliseconds of CPU by design: its latency is reported apart), lists their copies and,
 //   1–3 s later, downloads their graded PDF. Why this arrival: publication is one event that
@@ -23,9 +24,10 @@
 //   the login limiter's per-address count sees the whole burst. One client process plays
 //   everyone: its keep-alive connections are shared by the users, so nginx sees about as many
 //   connections as requests in flight, not 300 browsers' worth.
-// Then the download sweep: every student downloads their PDF again, 8 at a time (--concurrency),
-// with the files first dropped from the page cache (so read from the disk), then again (from
-// the cache), against cat reading the same files, 8 processes at a time, the same two ways.
+// Then the download sweep: every student downloads their PDF again with curl, 8 at a time
+// (--concurrency), with the files first dropped from the page cache (so read from the disk),
+// then again (from the cache), against the same nginx sending the same files with no check
+// (the HTTP floor) and cat reading them, 8 processes at a time, the same two ways.
 // Reports per endpoint (requests, errors, p50/p95/p99/max, and the API's own p99 from its
 // /metrics), CPU per process, peak memory, disk; writes bench/results/load.json; exits 1 if any
 // request failed or a saved draft is missing (after writing the results).
@@ -38,6 +40,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { closeContext } from "../../server/lib/context.js";
 import { databaseName } from "../../server/lib/database.js";
+import { run } from "../../server/lib/exec.js";
 import { STUDENT_CODE } from "../../server/test/harness.js";
 import { random } from "../../server/test/scan-factory.js";
 import { childPids, dirBytes, postgresPids, Recorder, ResourceMeter, scrapeApi, serverSide, type EndpointSummary, type Outcome, type Resources } from "./load-meter.js";
@@ -48,7 +51,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: "string" }, quick: { type: "boolean", default: false }, direct: { type: "boolean", default: false },
     teachers: { type: "string" }, admins: { type: "string" }, booklets: { type: "string" }, students: { type: "string" },
-    pages: { type: "string", default: "2" }, dpi: { type: "string", default: "100" },
+    dpi: { type: "string", default: "200" },
     concurrency: { type: "string", default: "8" }, rounds: { type: "string", default: "3" }, addresses: { type: "string", default: "1" },
   },
 });
@@ -58,7 +61,6 @@ const SIZE: WorldSize = {
   admins: Number(args.admins ?? (args.quick ? 2 : 5)),
   bookletsPerAdmin: Number(args.booklets ?? (args.quick ? 4 : 6)),
   students: Number(args.students ?? (args.quick ? 100 : 300)),
-  pages: Number(args.pages),
   dpi: Number(args.dpi),
 };
 if (!(SECONDS > 0 && SIZE.teachers >= 1 && SIZE.students >= 1 && SIZE.admins >= 0 && SIZE.bookletsPerAdmin >= 1)) {
@@ -395,56 +397,106 @@ async function evict(listFile: string): Promise<void> {
   await xargs(listFile, ["-I{}", "dd", "if={}", "iflag=nocache", "count=0", "status=none"]);
 }
 
-/** The reference: cat of every file to /dev/null, `concurrency` processes sharing the list. */
+/** The reference without HTTP: cat of every file to /dev/null, `concurrency` processes sharing the list. */
 const catFiles = (listFile: string, files: number) =>
   xargs(listFile, ["-P", String(SWEEP_CONCURRENCY), "-n", String(Math.ceil(files / SWEEP_CONCURRENCY)), "cat"]);
 
+interface Transfer {
+  url: string;
+  cookie?: string;
+  bytes: number;
+}
+
+interface CurlRun {
+  seconds: number;
+  latenciesMs: number[];
+  failures: { url: string; status: number; bytes: number }[];
+}
+
 /**
- * Every student downloads their PDF again, `concurrency` at a time, first with the files out of
- * the page cache (read from the disk), then again (from the cache); against cat reading the
- * same files the same way. Also the CPU the API, nginx and PostgreSQL spend per download.
+ * Every transfer by one curl process, SWEEP_CONCURRENCY at a time on kept-alive connections.
+ * A client in C, the same for every path compared: read with fetch, the bytes cost the bench's
+ * Node process more CPU than nginx spent sending them, on the same two cores.
  */
-async function downloadSweep(world: World, sessions: (Api | null)[], procs: { api: number; nginx: number | null; database: string }) {
+async function curlAll(dir: string, transfers: Transfer[]): Promise<CurlRun> {
+  const config = path.join(dir, "transfers.curl");
+  const entry = (t: Transfer) => [`url = "${t.url}"`, `output = "/dev/null"`, ...(t.cookie ? [`header = "Cookie: ${t.cookie}"`] : []), `write-out = "%{http_code} %{size_download} %{time_total} %{url}\\n"`].join("\n");
+  writeFileSync(config, `${transfers.map(entry).join("\nnext\n")}\n`);
+  const started = performance.now();
+  const result = await run("curl", ["--silent", "--show-error", "--parallel", "--parallel-max", String(SWEEP_CONCURRENCY), "--config", config], 600_000);
+  const seconds = (performance.now() - started) / 1000;
+  if (result.code !== 0) throw new Error(`curl failed (${result.code}): ${result.stderr.slice(0, 300)}`);
+  const expected = new Map(transfers.map((t) => [t.url, t.bytes]));
+  const done = result.stdout.trim().split("\n").map((line) => {
+    const [status, bytes, time, url] = line.split(" ");
+    return { status: Number(status), bytes: Number(bytes), ms: 1000 * Number(time), url: url! };
+  });
+  if (done.length !== transfers.length) throw new Error(`curl reported ${done.length} transfers of ${transfers.length}`);
+  return { seconds, latenciesMs: done.map((d) => d.ms), failures: done.filter((d) => d.status !== 200 || d.bytes !== expected.get(d.url)) };
+}
+
+/**
+ * Every student downloads their PDF again through Korrigo (the API's check, then nginx sends
+ * the file), `concurrency` at a time, first with the files out of the page cache (read from the
+ * disk), then again (from the cache); against nginx sending the same files with no check (the
+ * HTTP floor) and cat reading them (no HTTP), the same two ways. Also the CPU the API, nginx
+ * and PostgreSQL spend per download through Korrigo.
+ */
+async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Nginx | null, procs: { api: number; database: string; dataDir: string }) {
   const pairs = world.students.flatMap((s, i) => (sessions[i] ? [{ s, api: sessions[i] }] : []));
   const bytes = pairs.reduce((a, p) => a + p.s.sizeBytes, 0);
   const listFile = path.join(world.scratch, "graded-files");
   writeFileSync(listFile, pairs.map((p) => p.s.file).join("\0"));
   const sender = pairs[0] ? await sentBy(pairs[0].api, `/api/me/copies/${pairs[0].s.copyId}/pdf`) : "nobody";
-  const rec = new Recorder();
-  const serving = () => [procs.api, ...(procs.nginx === null ? [] : [procs.nginx, ...childPids(procs.nginx)]), ...postgresPids(procs.database).mine];
+  const korrigo = pairs.map(({ s, api }) => ({ url: `${api.base}/api/me/copies/${s.copyId}/pdf`, cookie: api.cookieHeader, bytes: s.sizeBytes }));
+  const plain = nginx ? pairs.map(({ s }) => ({ url: `${nginx.staticBase}/${path.relative(procs.dataDir, s.file)}`, bytes: s.sizeBytes })) : null;
+  const serving = () => [procs.api, ...(nginx ? [nginx.pid, ...childPids(nginx.pid)] : []), ...postgresPids(procs.database).mine];
   let servingCpu = 0;
-  const throughStack = async () => {
+  const latencies: number[] = [];
+  const failures: CurlRun["failures"] = [];
+  const throughKorrigo = async () => {
     const before = cpuByPid(serving());
-    const started = performance.now();
-    await inParallel(pairs, SWEEP_CONCURRENCY, ({ s, api }) => downloadPdf(api, s, rec));
+    const got = await curlAll(world.scratch, korrigo);
     servingCpu += cpuSince(before, serving());
-    return (performance.now() - started) / 1000;
+    latencies.push(...got.latenciesMs);
+    failures.push(...got.failures);
+    return got.seconds;
   };
-  const rounds: { stackCold: number; stackWarm: number; catCold: number; catWarm: number }[] = [];
-  out(`download sweep: ${pairs.length} graded PDFs (${round(bytes / 1e6)} MB) sent by ${sender}, ${SWEEP_CONCURRENCY} at a time, ${SWEEP_ROUNDS} round(s)`);
+  const throughNginx = async () => {
+    const got = await curlAll(world.scratch, plain!);
+    failures.push(...got.failures);
+    return got.seconds;
+  };
+  type Round = { korrigoCold: number; korrigoWarm: number; nginxCold: number | null; nginxWarm: number | null; catCold: number; catWarm: number };
+  const rounds: Round[] = [];
+  out(`download sweep: ${pairs.length} graded PDFs (${round(bytes / 1e6)} MB) sent by ${sender}, ${SWEEP_CONCURRENCY} at a time (curl), ${SWEEP_ROUNDS} round(s)`);
+  const rate = (seconds: number | null) => (seconds === null ? "—" : `${round(bytes / 1e6 / seconds)} MB/s`);
   for (let r = 0; r < SWEEP_ROUNDS; r++) {
     await evict(listFile);
-    const stackCold = await throughStack();
-    const stackWarm = await throughStack();
+    const korrigoCold = await throughKorrigo();
+    const korrigoWarm = await throughKorrigo();
+    if (plain) await evict(listFile);
+    const nginxCold = plain ? await throughNginx() : null;
+    const nginxWarm = plain ? await throughNginx() : null;
     await evict(listFile);
     const catCold = await catFiles(listFile, pairs.length);
     const catWarm = await catFiles(listFile, pairs.length);
-    rounds.push({ stackCold, stackWarm, catCold, catWarm });
-    const rate = (seconds: number) => `${round(bytes / 1e6 / seconds)} MB/s`;
-    out(`    round ${r + 1}: through the stack ${rate(stackCold)} from disk, ${rate(stackWarm)} from the page cache · cat ${rate(catCold)} from disk, ${rate(catWarm)} from the page cache`);
+    rounds.push({ korrigoCold, korrigoWarm, nginxCold, nginxWarm, catCold, catWarm });
+    out(`    round ${r + 1}: from disk / from the page cache: Korrigo ${rate(korrigoCold)} / ${rate(korrigoWarm)} · nginx alone ${rate(nginxCold)} / ${rate(nginxWarm)} · cat ${rate(catCold)} / ${rate(catWarm)}`);
   }
-  const mbps = (pick: (r: (typeof rounds)[number]) => number) => round(bytes / 1e6 / median(rounds.map(pick)));
-  const downloads = rec.summary()[0];
+  const mbps = (pick: (r: Round) => number | null) => (rounds[0] && pick(rounds[0]) === null ? null : round(bytes / 1e6 / median(rounds.map((r) => pick(r)!))));
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
   return {
-    files: pairs.length, megabytes: round(bytes / 1e6), sentBy: sender, concurrency: SWEEP_CONCURRENCY, rounds: SWEEP_ROUNDS,
-    fromDisk: { stackMBps: mbps((r) => r.stackCold), catMBps: mbps((r) => r.catCold) },
-    fromPageCache: { stackMBps: mbps((r) => r.stackWarm), catMBps: mbps((r) => r.catWarm) },
-    filesPerSecond: round(pairs.length / median(rounds.map((r) => r.stackWarm))),
+    files: pairs.length, megabytes: round(bytes / 1e6), sentBy: sender, client: "curl", concurrency: SWEEP_CONCURRENCY, rounds: SWEEP_ROUNDS,
+    fromDisk: { korrigoMBps: mbps((r) => r.korrigoCold), nginxAloneMBps: mbps((r) => r.nginxCold), catMBps: mbps((r) => r.catCold) },
+    fromPageCache: { korrigoMBps: mbps((r) => r.korrigoWarm), nginxAloneMBps: mbps((r) => r.nginxWarm), catMBps: mbps((r) => r.catWarm) },
+    filesPerSecond: round(pairs.length / median(rounds.map((r) => r.korrigoWarm))),
     /** API + nginx + this database's PostgreSQL backends. */
-    servingCpuMsPerDownload: round((1000 * servingCpu) / Math.max(1, downloads?.requests ?? 0)),
-    latency: downloads ? { p50Ms: downloads.p50Ms, p99Ms: downloads.p99Ms, maxMs: downloads.maxMs } : null,
-    errors: downloads?.errors ?? 0, errorsByStatus: downloads?.errorsByStatus ?? {}, firstErrors: downloads?.firstErrors ?? {},
-    allRounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${k}Seconds`, round(v, 2)]))),
+    servingCpuMsPerDownload: round((1000 * servingCpu) / Math.max(1, latencies.length)),
+    latency: { p50Ms: at(50), p99Ms: at(99), maxMs: round(sorted.at(-1) ?? 0) },
+    errors: failures.length, firstErrors: failures.slice(0, 3),
+    allRounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${k}Seconds`, v === null ? null : round(v, 2)]))),
   };
 }
 
@@ -508,7 +560,12 @@ function report(endpoints: EndpointSummary[], r: Resources, mix: Awaited<ReturnT
   }
   out(`drafts: ${mix.drafts.first}–${mix.drafts.last} annotations, last save ${mix.drafts.lastBodyKb} KB`);
   out();
-  out(`downloads, ${sweep.files} files ${sweep.concurrency} at a time, median of rounds: from disk, through the stack ${sweep.fromDisk.stackMBps} MB/s vs cat ${sweep.fromDisk.catMBps} MB/s; from the page cache ${sweep.fromPageCache.stackMBps} MB/s (${sweep.filesPerSecond} files/s, p99 ${sweep.latency?.p99Ms} ms) vs cat ${sweep.fromPageCache.catMBps} MB/s; API + nginx + PostgreSQL CPU ${sweep.servingCpuMsPerDownload} ms per download`);
+  const mb = (v: number | null) => (v === null ? "—" : `${v} MB/s`);
+  for (const [label, f] of [["from disk", sweep.fromDisk], ["from the page cache", sweep.fromPageCache]] as const) {
+    out(`downloads ${label}, ${sweep.files} files ${sweep.concurrency} at a time, median of rounds: Korrigo ${mb(f.korrigoMBps)}, nginx alone ${mb(f.nginxAloneMBps)}, cat ${mb(f.catMBps)}`);
+  }
+  out(`through Korrigo: ${sweep.filesPerSecond} files/s from the page cache, p50 ${sweep.latency.p50Ms} ms, p99 ${sweep.latency.p99Ms} ms; API + nginx + PostgreSQL CPU ${sweep.servingCpuMsPerDownload} ms per download`);
+  if (sweep.errors > 0) out(`download sweep failures: ${JSON.stringify(sweep.firstErrors)}`);
 }
 
 async function main(): Promise<number> {
@@ -533,7 +590,7 @@ async function main(): Promise<number> {
     out(`running the mix for ${SECONDS} s…`);
     const mix = await runMix(world, stack, nginx);
     const endpoints = mix.rec.summary().sort((x, y) => x.endpoint.localeCompare(y.endpoint));
-    const sweep = await downloadSweep(world, mix.sessions, { api: stack.apiPid, nginx: nginx?.pid ?? null, database: databaseName(stack.env.DATABASE_URL) });
+    const sweep = await downloadSweep(world, mix.sessions, nginx, { api: stack.apiPid, database: databaseName(stack.env.DATABASE_URL), dataDir: stack.env.DATA_DIR });
     report(endpoints, mix.resources, mix, sweep);
     const problems = loggedProblems(nginx);
     for (const [name, p] of Object.entries(problems)) if (p.first.length > 0) out(`${name} logged: ${p.first.join(" | ")}`);

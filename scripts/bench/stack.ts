@@ -146,6 +146,11 @@ export class Api {
     return { status: res.status, json };
   }
 
+  /** The session's cookie, as a Cookie header's value: for a client other than fetch (curl). */
+  get cookieHeader(): string {
+    return this.cookie;
+  }
+
   /** A GET whose answer the caller reads itself (a file download), with this session's cookie. */
   raw(url: string): Promise<Response> {
     return fetch(this.base + url, { headers: { cookie: this.cookie } });
