@@ -355,15 +355,7 @@ async function runMix(world: World, stack: { apiPid: number; workerPid: number; 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Download sweep: the stack's download path against reading the files
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let nextItem = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (nextItem < items.length) await work(items[nextItem++]!);
-  }));
-}
+// Download sweep: Korrigo's download path against nginx alone and reading the files
 
 /**
  * Who sent a graded PDF: nginx's X-Accel-Redirect location sets no CSP but "frame-ancestors
