@@ -37,9 +37,10 @@ export interface Nginx {
  * nginx/nginx.conf is the frame for unprivileged test runs: one worker of 256 connections, which
  * this load exhausts ("worker_connections are not enough"). Production runs the same server
  * block in the official nginx image (Dockerfile, target web), whose nginx.conf has one worker
- * per core of 1024 connections each: the copy in the prefix is given those.
+ * per core of 1024 connections each: the copy in the prefix is given those, and the bench's
+ * own `staticServer` beside Korrigo's.
  */
-function productionWorkers(conf: string, staticServer: string): void {
+function benchNginxConf(conf: string, staticServer: string): void {
   const text = readFileSync(conf, "utf8");
   const patched = text
     .replace(/^worker_processes \d+;/m, "worker_processes auto;")
@@ -64,7 +65,7 @@ export async function startNginx(stack: Stack, logDir: string): Promise<Nginx> {
     KORRIGO_DATA_DIR: stack.env.DATA_DIR, KORRIGO_TRUSTED_PROXIES: "127.0.0.1",
   }, loadConfig({ ...stack.env }));
   // Bench only, never in nginx/: files with no check, to compare the download path with.
-  productionWorkers(path.join(prefix, "conf", "nginx.conf"), `server { listen 127.0.0.1:${staticPort}; root ${stack.env.DATA_DIR}; }`);
+  benchNginxConf(path.join(prefix, "conf", "nginx.conf"), `server { listen 127.0.0.1:${staticPort}; root ${stack.env.DATA_DIR}; }`);
   const check = spawnSync(NGINX_BIN, ["-t", ...args], { encoding: "utf8" });
   if (check.error) throw new Error(`cannot run ${NGINX_BIN} (${check.error.message}): install nginx, set NGINX_BIN, or run with --direct`);
   if (check.status !== 0) throw new Error(`the nginx configuration is invalid:\n${check.stderr}`);
