@@ -22,7 +22,7 @@ import { scanPageToImages } from "../../server/modules/scans/pdf/page-images.js"
 import { makeGradableCopies } from "../../server/test/copy-factory.js";
 import { makeA4Batch } from "../../server/test/scan-factory.js";
 import { DraftMaker, type BenchQuestion } from "./grading-drafts.js";
-import { Api, machineBusySeconds, median, out, PASSWORD, round, sleep, startStack, type Stack } from "./stack.js";
+import { Api, machineBusySeconds, median, out, PASSWORD, percentile, round, sleep, startStack, type Stack } from "./stack.js";
 
 const { values: args } = parseArgs({ options: { rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "3" } } });
 const ROUNDS = Math.max(1, Number(args.rounds));
@@ -374,10 +374,6 @@ async function measure(browser: Browser, storageState: StorageState, base: strin
 /** Frame intervals, each with the time its frame started (the end of the interval). */
 const intervalsOf = (frames: number[]) => frames.slice(1).map((t, i) => ({ at: t, ms: t - frames[i]! }));
 const sum = (values: number[]) => values.reduce((a, v) => a + v, 0);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
 
 /** Frame intervals against the refresh interval: spread, and how many were over 1.5 refreshes. */
 function intervalStats(intervals: number[], refreshMs: number) {

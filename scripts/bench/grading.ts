@@ -26,7 +26,7 @@ import { copyPages } from "../../server/modules/grading/copies.js";
 import { poolSql } from "../../server/lib/sql.js";
 import { makeGradableCopies } from "../../server/test/copy-factory.js";
 import { DraftMaker, type BenchDraft, type BenchQuestion, type EditorTeacher as Teacher } from "./grading-drafts.js";
-import { Api, cpuByPid, cpuSince, machineBusySeconds, median, out, PASSWORD, pidsOf, round, Sampler, schedulingOf, sleep, startStack, type Stack } from "./stack.js";
+import { Api, cpuByPid, cpuSince, machineBusySeconds, median, out, PASSWORD, percentile, pidsOf, round, Sampler, schedulingOf, sleep, startStack, type Stack } from "./stack.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -348,7 +348,7 @@ interface Latencies {
 
 function summary(l: Latencies) {
   const sorted = [...l.ms].sort((a, b) => a - b);
-  const at = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0);
+  const at = (p: number) => round(percentile(sorted, p));
   const errors = Object.values(l.errors).reduce((a, n) => a + n, 0);
   return { requests: sorted.length, p50Ms: at(50), p95Ms: at(95), p99Ms: at(99), maxMs: round(sorted.at(-1) ?? 0), errors, errorsByStatus: l.errors, firstErrors: l.firstErrors };
 }

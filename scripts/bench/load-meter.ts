@@ -2,7 +2,7 @@
 // stack used meanwhile (CPU per process, peak memory, disk), read from /proc.
 import { readdirSync, readFileSync, statSync, statfsSync } from "node:fs";
 import path from "node:path";
-import { cpuByPid, cpuSince, machineBusySeconds, pidsOf, round, rssKb, Sampler } from "./stack.js";
+import { cpuByPid, cpuSince, machineBusySeconds, percentile, pidsOf, round, rssKb, Sampler } from "./stack.js";
 
 /**
  * interactive: a click or a background call the user waits on (the 200 ms target);
@@ -27,11 +27,6 @@ interface Endpoint {
   rates: number[];
   errors: Record<string, number>;
   firstErrors: Record<string, string>;
-}
-
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 }
 
 /** Latencies and errors per endpoint ("PUT /api/copies/:id/draft"), and the requests in flight. */

@@ -45,7 +45,7 @@ import { STUDENT_CODE } from "../../server/test/harness.js";
 import { random } from "../../server/test/scan-factory.js";
 import { childPids, dirBytes, postgresPids, Recorder, ResourceMeter, scrapeApi, serverSide, type EndpointSummary, type Outcome, type Resources } from "./load-meter.js";
 import { prepareWorld, startNginx, type Admin, type Nginx, type StudentAccount, type Teacher, type World, type WorldSize } from "./load-world.js";
-import { Api, cpuByPid, cpuSince, median, out, round, schedulingOf, sleep, startStack } from "./stack.js";
+import { Api, cpuByPid, cpuSince, median, out, percentile, round, schedulingOf, sleep, startStack } from "./stack.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -478,7 +478,6 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
   }
   const mbps = (pick: (r: Round) => number | null) => (rounds[0] && pick(rounds[0]) === null ? null : round(bytes / 1e6 / median(rounds.map((r) => pick(r)!))));
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
   return {
     files: pairs.length, megabytes: round(bytes / 1e6), sentBy: sender, client: "curl", concurrency: SWEEP_CONCURRENCY, rounds: SWEEP_ROUNDS,
     fromDisk: { korrigoMBps: mbps((r) => r.korrigoCold), nginxAloneMBps: mbps((r) => r.nginxCold), catMBps: mbps((r) => r.catCold) },
@@ -486,7 +485,7 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
     filesPerSecond: round(pairs.length / median(rounds.map((r) => r.korrigoWarm))),
     /** API + nginx + this database's PostgreSQL backends. */
     servingCpuMsPerDownload: round((1000 * servingCpu) / Math.max(1, latencies.length)),
-    latency: { p50Ms: at(50), p99Ms: at(99), maxMs: round(sorted.at(-1) ?? 0) },
+    latency: { p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)), maxMs: round(sorted.at(-1) ?? 0) },
     errors: failures.length, firstErrors: failures.slice(0, 3),
     allRounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${k}Seconds`, v === null ? null : round(v, 2)]))),
   };
