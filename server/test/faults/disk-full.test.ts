@@ -5,10 +5,10 @@
 // disk filling up while the worker writes page images, or full when it splits a batch, ends the
 // batch FAILED with a reason (after the job's retries), never half done in silence; with room
 // again, "retry" finishes it.
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createSchool, createStaff, createTestEnv, staffClient, waitFor, type Client, type TestEnv } from "../harness.js";
+import { filesUnder } from "../files.js";
 import { makeA4Batch } from "../scan-factory.js";
 import { startWorker, type RunningWorker } from "../../worker/run.js";
 import { cleanupStorage } from "../../modules/scans/cleanup.js";
@@ -45,8 +45,7 @@ const read = (batchId: string) => waitFor(() => env.ctx.db.booklet.count({ where
 
 /** Every file under DATA_DIR but the filler, relative to it. */
 async function files(): Promise<string[]> {
-  const entries = await readdir(disk.dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile() && e.name !== "filler").map((e) => path.relative(disk.dir, path.join(e.parentPath, e.name))).sort();
+  return (await filesUnder(disk.dir)).filter((file) => path.basename(file) !== "filler");
 }
 
 describe("DATA_DIR full", () => {

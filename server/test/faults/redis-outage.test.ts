@@ -6,12 +6,13 @@
 // lost, and everything ends done, once.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { filesUnder } from "../files.js";
 import { anonymousClient, createTestEnv, STAFF_PASSWORD, waitFor, type TestEnv } from "../harness.js";
 import { makeA4Batch } from "../scan-factory.js";
 import { PrivateRedis } from "./private-redis.js";
@@ -62,13 +63,9 @@ afterAll(async () => {
 const upload = (pdf: Uint8Array, name: string) => world.admin.agent.post(`/api/exams/${world.examId}/scans`).set("X-CSRF-Token", world.admin.csrf).attach("file", Buffer.from(pdf), name);
 const batchOf = (name: string) => env.ctx.db.scanBatch.findFirst({ where: { examId: world.examId, originalName: name } });
 const pagesDone = (batchId: string) => env.ctx.db.page.count({ where: { batchId, status: "DONE" } });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Files under DATA_DIR/<top>, relative to it. */
-async function filesUnder(top: string): Promise<string[]> {
-  const dir = path.join(dataDir, top);
-  return existsSync(dir) ? (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))) : [];
-}
+const filesOf = (top: string) => filesUnder(path.join(dataDir, top));
 
 describe("Redis stopped for 20 s", () => {
   it("keeps the API up, refuses uploads and logins with 503 + Retry-After, keeps autosaving, and finishes every piece of work once Redis is back", async () => {
@@ -94,14 +91,14 @@ describe("Redis stopped for 20 s", () => {
     expect(ready.body.error.message).toContain("redis");
 
     // An upload is refused before anything is stored: no batch row, no file, no scratch left.
-    const scansBefore = await filesUnder("scans");
+    const scansBefore = await filesOf("scans");
     const refused = await upload(refusedPdf, "pendant.pdf");
     expect(refused.status).toBe(503);
     expect(refused.headers["retry-after"]).toBe("10");
     expect(refused.body.error).toMatchObject({ code: "QUEUE_UNAVAILABLE", message: expect.stringContaining("renvoyez le fichier") });
     expect(await batchOf("pendant.pdf")).toBeNull();
-    expect(await filesUnder("scans")).toEqual(scansBefore);
-    expect(await filesUnder("tmp").then((files) => files.filter((f) => f.startsWith("api-")))).toEqual([]);
+    expect(await filesOf("scans")).toEqual(scansBefore);
+    expect(await filesOf("tmp").then((files) => files.filter((f) => f.startsWith("api-")))).toEqual([]);
 
     // A login needs its counters: refused with 503, not let through uncounted, not a 500.
     const visitor = await anonymousClient(env.app);

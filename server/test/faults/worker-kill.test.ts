@@ -5,12 +5,13 @@
 // copy; nothing stuck, no file left that no row names. (A 200-page batch killed mid-ingestion is
 // scans/crash.test.ts; a worker stopped with SIGTERM while drawing, worker/restart.test.ts.)
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSchool, createStaff, createTestEnv, staffClient, waitFor, type Client, type TestEnv } from "../harness.js";
+import { filesUnder } from "../files.js";
 import { frenchClass, makeHeaderBatch } from "../header-factory.js";
 import { findOrphans } from "../../modules/scans/cleanup.js";
 import { finalizeCopy, gradingWorld } from "../grading-world.js";
@@ -129,7 +130,7 @@ describe("worker killed with SIGKILL", () => {
       expect(createHash("sha256").update(await readFile(path.join(dataDir, ofCopy[0]!.storagePath))).digest("hex")).toBe(ofCopy[0]!.sha256);
     }
     // One file per graded PDF: nothing half-written or drawn twice beside it.
-    const files = (await readdir(path.join(dataDir, "graded"), { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dataDir, path.join(e.parentPath, e.name)));
-    expect(files.sort()).toEqual(pdfs.map((p) => p.storagePath).sort());
+    const files = (await filesUnder(path.join(dataDir, "graded"))).map((file) => path.join("graded", file));
+    expect(files).toEqual(pdfs.map((p) => p.storagePath).sort());
   }, 120_000);
 });

@@ -3,8 +3,7 @@
 // its page threads. A refused upload answers a 4xx with a sentence naming the file, in the one
 // JSON error shape, and leaves no row and no file; a page the worker refuses fails its batch
 // with the page's reason, and nothing of it can become a copy. The service stays healthy.
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PDFDocument } from "pdf-lib";
@@ -12,6 +11,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gradeCopies } from "../graded-factory.js";
 import { createSchool, createStaff, createStudent, createTestEnv, staffClient, waitFor, type Client, type TestEnv } from "../harness.js";
+import { filesUnder } from "../files.js";
 import { makeA4Batch } from "../scan-factory.js";
 import { startWorker, type RunningWorker } from "../../worker/run.js";
 import {
@@ -72,13 +72,6 @@ function upload(examId: string, files: Upload[]) {
   return req;
 }
 
-/** Every file under DATA_DIR (scans, split pages, page images, scratch folders…), relative and sorted. */
-async function storedFiles(root = dataDir): Promise<string[]> {
-  if (!existsSync(root)) return [];
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name))).sort();
-}
-
 async function rowCounts() {
   const [batches, booklets, pages, copies, uploads] = await Promise.all([
     env.ctx.db.scanBatch.count(),
@@ -105,13 +98,13 @@ interface Refusal {
 
 /** Refused in the one error shape with a sentence naming the file; no row, no file; still healthy. */
 async function expectRefused(examId: string, files: Upload[], expected: Refusal) {
-  const [filesBefore, rowsBefore] = await Promise.all([storedFiles(), rowCounts()]);
+  const [filesBefore, rowsBefore] = await Promise.all([filesUnder(dataDir), rowCounts()]);
   const res = await upload(examId, files);
   expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: expected.status, code: expected.code });
   expect(res.body.error).toEqual({ code: expected.code, message: expect.stringMatching(expected.message), requestId: expect.any(String) });
   // Written for the admin: no tool name, no stack, no English error text.
   expect(res.body.error.message).not.toMatch(/qpdf|pdfimages|poppler|Error|exception|undefined|\bat \S+\.ts/i);
-  expect(await storedFiles()).toEqual(filesBefore);
+  expect(await filesUnder(dataDir)).toEqual(filesBefore);
   expect(await rowCounts()).toEqual(rowsBefore);
   await expectHealthy();
 }
@@ -185,11 +178,11 @@ describe("the page limit, at its edge", () => {
           .attach("file", Buffer.from(await manyTinyPages(pages)), { filename: `${pages}.pdf`, contentType: "application/pdf" });
       const over = await send(2001);
       expect([over.status, over.body.error.code]).toEqual([413, "TOO_MANY_PAGES"]);
-      expect(await storedFiles(dir)).toEqual([]);
+      expect(await filesUnder(dir)).toEqual([]);
       const atLimit = await send(2000);
       expect(atLimit.status).toBe(201);
       expect(atLimit.body.batch).toMatchObject({ status: "UPLOADED", scanPageCount: 2000, pagesTotal: 0 });
-      expect(await storedFiles(dir)).toEqual([path.join("scans", school.id, `${atLimit.body.batch.id}.pdf`)]);
+      expect(await filesUnder(dir)).toEqual([path.join("scans", school.id, `${atLimit.body.batch.id}.pdf`)]);
     } finally {
       await edge.close();
       await rm(dir, { recursive: true, force: true });
@@ -242,7 +235,7 @@ describe("hostile pages only their conversion can see", () => {
     ]);
     // No image was ever written for a refused page.
     expect(pages.filter((p) => p.status === "FAILED").every((p) => p.imagePath === null && p.thumbPath === null)).toBe(true);
-    expect((await storedFiles()).filter((f) => f.includes(batchId) && f.startsWith("pages"))).toHaveLength(2 * 4);
+    expect((await filesUnder(dataDir)).filter((f) => f.includes(batchId) && f.startsWith("pages"))).toHaveLength(2 * 4);
   }
 
   it("fails the same way when the pages are retried: the refusal is for good, and the worker takes it again", async () => {

@@ -20,7 +20,8 @@ import { capturedIo, cliEnv } from "../cli-io.js";
 import { anonymousClient, createTestEnv, STAFF_PASSWORD, staffClient, type Client, type TestEnv } from "../harness.js";
 import { buildSchoolFixture, callRoute, EXAM, onePagePdf as pdf, principalFor, routeLabel, routeUrl, type SchoolFixture } from "./fixture.js";
 import { setCookies } from "./production-env.js";
-import { filesUnder, storeState } from "./state.js";
+import { filesUnder } from "../files.js";
+import { storeState } from "./state.js";
 
 let env: TestEnv;
 /** root/data is DATA_DIR, root/web the SPA; root/outside-secret.txt must never be served. */

@@ -1,8 +1,7 @@
 // What a refused request must leave untouched: every table of the test database, every file
 // under DATA_DIR (the scratch space included: an upload refused half-way must not linger) and
 // every Redis key of the test's prefix. Tests take it before and after an abuse and compare.
-import { readdir } from "node:fs/promises";
-import path from "node:path";
+import { filesUnder } from "../files.js";
 import type { TestEnv } from "../harness.js";
 import { tableRows, withClient } from "../table-rows.js";
 
@@ -10,15 +9,6 @@ export interface StoreState {
   tables: Record<string, unknown[]>;
   files: string[];
   redisKeys: string[];
-}
-
-/** Every file below `dir`, relative to it, sorted; none when it does not exist. */
-export async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 }
 
 export async function storeState(env: TestEnv): Promise<StoreState> {

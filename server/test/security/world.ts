@@ -3,7 +3,7 @@
 // names them), with logged-in clients. Also: sending a table entry's request, a stand-in worker
 // answering pings, and fingerprints of the database and the file store to prove nothing changed.
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "bullmq";
@@ -15,6 +15,7 @@ import { createRedis } from "../../lib/redis.js";
 import { Scratch, storedPath } from "../../lib/storage.js";
 import { handlePing } from "../../modules/system/jobs.js";
 import { makeGradableCopies } from "../copy-factory.js";
+import { filesUnder } from "../files.js";
 import { createSchool, createStaff, createTestEnv, anonymousClient, staffClient, studentClient, type Client, type TestEnv } from "../harness.js";
 import { createFixtureStudent, fixturePdf } from "../marks-fixture.js";
 import { CLASS, REVIEW_DEADLINE, splitKey, type Call, type Objects } from "./access-matrix.js";
@@ -228,9 +229,8 @@ export async function dbFingerprint(ctx: AppContext): Promise<Record<string, str
 
 /** Every file under DATA_DIR (scratch space included) with its size. */
 export async function filesFingerprint(dataDir: string): Promise<Record<string, number>> {
-  const entries = await readdir(dataDir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-  return Object.fromEntries(await Promise.all(files.map(async (f) => [path.relative(dataDir, f), (await stat(f)).size] as const)));
+  const files = await filesUnder(dataDir);
+  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, (await stat(path.join(dataDir, f))).size] as const)));
 }
 
 export interface Fingerprint {
