@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { UnrecoverableError, type Job } from "bullmq";
 import type { AppContext } from "../../lib/context.js";
-import { run } from "../../lib/exec.js";
+import { copyWithQpdf } from "./pdf/qpdf.js";
 import { jobId } from "../../lib/jobs.js";
 import { audit } from "../../lib/audit.js";
 import { liveWorkers } from "../../lib/heartbeat.js";
@@ -68,11 +68,8 @@ interface Splitting {
 async function splitRun(s: Splitting, pages: PageRun): Promise<void> {
   await s.scratch.withFolder(`split-${pages.from}-`, async (runDir) => {
     const range = `${pages.from + 1}-${pages.to}`;
-    // --stream-data=preserve: streams are copied as they are. By default qpdf decodes LZW and chained
-    // filters to recompress them, and a 50 KiB page whose font file inflates to gigabytes would
-    // keep it busy for minutes; the page's conversion decodes each stream under its own bound.
-    const split = await run("qpdf", ["--decrypt", "--stream-data=preserve", "--split-pages", s.batchFile, "--pages", ".", range, "--", path.join(runDir, "page.pdf")], 600_000);
-    if (split.code !== 0 && split.code !== 3) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
+    const split = await copyWithQpdf(["--split-pages", s.batchFile, "--pages", ".", range, "--", path.join(runDir, "page.pdf")], 600_000);
+    if (!split.ok) throw new Error(`qpdf --split-pages failed (${split.code}): ${split.stderr.slice(0, 500)}`);
     const count = pages.to - pages.from;
     await Promise.all(Array.from({ length: count }, (_, i) => s.ctx.files.putFile(splitPageKey(s.batch, pages.from + i), path.join(runDir, splitPageName(i, count)))));
   });
@@ -175,8 +172,8 @@ async function scanPagePdf(ctx: AppContext, folder: string, batch: { id: string;
   const split = await localPathIfStored(ctx.files, splitPageKey(batch, scanPageIndex), folder);
   if (split) return split;
   const out = path.join(folder, `${batch.id}-${scanPageIndex}.pdf`);
-  const result = await run("qpdf", ["--decrypt", "--stream-data=preserve", await ctx.files.localPath(batch.storagePath, folder), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
-  if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract page ${scanPageIndex + 1}`);
+  const result = await copyWithQpdf([await ctx.files.localPath(batch.storagePath, folder), "--pages", ".", String(scanPageIndex + 1), "--", out], 120_000);
+  if (!result.ok) throw new Error(`qpdf could not extract page ${scanPageIndex + 1}`);
   return out;
 }
 

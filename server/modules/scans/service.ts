@@ -7,7 +7,7 @@ import type { AppContext } from "../../lib/context.js";
 import { Prisma } from "../../lib/db.js";
 import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, NotFoundError, PayloadTooLargeError, RedisUnavailableError, UnprocessableError } from "../../lib/errors.js";
-import { run } from "../../lib/exec.js";
+import { copyWithQpdf } from "./pdf/qpdf.js";
 import { redisDown } from "../../lib/redis.js";
 import { jobId } from "../../lib/jobs.js";
 import { enqueueAfterCommit } from "../../lib/queue.js";
@@ -39,9 +39,8 @@ async function mergeFiles(files: { path: string; name: string; checked: CheckedP
   // One file is stored as it came (the split decrypts a copier's "permissions" encryption).
   if (files.length === 1) return { file: files[0]!.path, sourceFiles, pageCount: firstPage };
   const merged = path.join(dir, "merged.pdf");
-  // Streams copied as they are (--stream-data=preserve): see splitRun in pipeline.ts.
-  const result = await run("qpdf", ["--decrypt", "--stream-data=preserve", "--empty", "--pages", ...files.map((f) => f.path), "--", merged], 300_000);
-  if (result.code !== 0 && result.code !== 3) throw new UnprocessableError("Les fichiers envoyés n'ont pas pu être assemblés.", "PDF_MERGE_FAILED");
+  const result = await copyWithQpdf(["--empty", "--pages", ...files.map((f) => f.path), "--", merged], 300_000);
+  if (!result.ok) throw new UnprocessableError("Les fichiers envoyés n'ont pas pu être assemblés.", "PDF_MERGE_FAILED");
   return { file: merged, sourceFiles, pageCount: firstPage };
 }
 

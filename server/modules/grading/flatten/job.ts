@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Job } from "bullmq";
 import type { AppContext } from "../../../lib/context.js";
 import type { Prisma } from "../../../lib/db.js";
-import { run } from "../../../lib/exec.js";
+import { copyWithQpdf } from "../../scans/pdf/qpdf.js";
 import { pgTransaction, poolSql, prismaSql, type Sql } from "../../../lib/sql.js";
 import { localPathIfStored, Scratch, storedPath } from "../../../lib/storage.js";
 import { copyPages } from "../copies.js";
@@ -181,9 +181,8 @@ async function extractSources(ctx: AppContext, folder: string, sources: SourceFi
   let n = 0;
   for (const [batchPath, indexes] of byBatch) {
     const file = path.join(folder, `source-${n++}.pdf`);
-    // Streams copied as they are (--stream-data=preserve), never inflated by qpdf: see splitRun in scans/pipeline.ts.
-    const result = await run("qpdf", ["--decrypt", "--stream-data=preserve", "--empty", "--pages", await ctx.files.localPath(batchPath, folder), indexes.map((i) => i + 1).join(","), "--", file], 120_000);
-    if (result.code !== 0 && result.code !== 3) throw new Error(`qpdf could not extract the copy's pages (${result.code}): ${result.stderr.slice(0, 300)}`);
+    const result = await copyWithQpdf(["--empty", "--pages", await ctx.files.localPath(batchPath, folder), indexes.map((i) => i + 1).join(","), "--", file], 120_000);
+    if (!result.ok) throw new Error(`qpdf could not extract the copy's pages (${result.code}): ${result.stderr.slice(0, 300)}`);
     files.set(batchPath, file);
   }
   return sources.map((s) => (s.file ? s : { ...s, file: files.get(s.batchPath)!, pageIndex: byBatch.get(s.batchPath)!.indexOf(s.scanPageIndex) }));
