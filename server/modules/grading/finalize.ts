@@ -10,7 +10,7 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
 import { jobId } from "../../lib/jobs.js";
-import { enqueueAfterCommit } from "../../lib/queue.js";
+import { enqueueAfterCommit, type QueuedJob } from "../../lib/queue.js";
 import { prismaSql } from "../../lib/sql.js";
 import { copyForWrite, latestDraft } from "./drafts.js";
 import { lockCopyRow } from "./locks.js";
@@ -28,11 +28,11 @@ async function checkComplete(tx: Tx, examId: string, scores: Record<string, numb
   throw new UnprocessableError(`Notez ${missing.length > 1 ? "ces questions" : "cette question"} (ou marquez-la laissée blanche) avant de finaliser : ${names}.`, "MISSING_SCORES", { questions: missing });
 }
 
-const enqueueFlatten = (ctx: AppContext, copyId: string, version: number) => ctx.queues.ensure("copy.flatten", { copyId, version }, jobId.flatten(copyId, version));
+/** The job drawing the graded PDF of a copy's draft version (once per version: its id says which). */
+export const flattenJob = (copyId: string, version: number): QueuedJob<"copy.flatten"> => ({ payload: { copyId, version }, jobId: jobId.flatten(copyId, version) });
 
 /** After the commit the copy is FINALIZING whatever Redis does: Redis out of reach, the recovery sweep queues its job. */
-const enqueueFlattenAfterCommit = (ctx: AppContext, copyId: string, version: number) =>
-  enqueueAfterCommit(ctx, "copy.flatten", [{ payload: { copyId, version }, jobId: jobId.flatten(copyId, version) }]);
+const enqueueFlattenAfterCommit = (ctx: AppContext, copyId: string, version: number) => enqueueAfterCommit(ctx, "copy.flatten", [flattenJob(copyId, version)]);
 
 export async function finalizeCopy(ctx: AppContext, actor: StaffPrincipal, copyId: string, input: { lockToken: string; version: number }, meta: RequestMeta): Promise<void> {
   const queued = await ctx.db.$transaction(async (tx) => {
@@ -120,7 +120,8 @@ export async function findStuckFinalizing(ctx: AppContext): Promise<StuckCopy[]>
 /** Queues the copy's flatten job again; a copy whose draft version is gone goes FAILED with the reason, audited. */
 export async function recoverCopy(ctx: AppContext, copy: StuckCopy): Promise<"requeued" | "failed"> {
   if (!copy.draftMissing) {
-    await enqueueFlatten(ctx, copy.copyId, copy.version);
+    const job = flattenJob(copy.copyId, copy.version);
+    await ctx.queues.ensure("copy.flatten", job.payload, job.jobId);
     return "requeued";
   }
   await ctx.db.$transaction(async (tx) => {

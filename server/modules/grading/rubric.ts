@@ -7,11 +7,11 @@ import type { Prisma } from "../../lib/db.js";
 import { audit, type RequestMeta } from "../../lib/audit.js";
 import { ConflictError, InvalidError, NotFoundError } from "../../lib/errors.js";
 import type { StaffPrincipal } from "../../lib/auth/principal.js";
-import { jobId } from "../../lib/jobs.js";
 import { enqueueAfterCommit } from "../../lib/queue.js";
 import { gradableExam } from "./copies.js";
 import { prismaSql } from "../../lib/sql.js";
 import { addDraftVersion } from "./drafts.js";
+import { flattenJob } from "./finalize.js";
 import { lockCopyRow } from "./locks.js";
 import { contentOf, sameScores, withRubricScores, type Scores } from "./scoring.js";
 
@@ -140,7 +140,7 @@ async function rescore(tx: Tx, actor: StaffPrincipal, examId: string, itemIds: s
 
 /** The re-scoring is committed: Redis out of reach, the worker's recovery sweep queues the new PDFs. */
 async function afterRescore(ctx: AppContext, flatten: { copyId: string; version: number }[]): Promise<void> {
-  await enqueueAfterCommit(ctx, "copy.flatten", flatten.map((f) => ({ payload: f, jobId: jobId.flatten(f.copyId, f.version) })));
+  await enqueueAfterCommit(ctx, "copy.flatten", flatten.map((f) => flattenJob(f.copyId, f.version)));
 }
 
 export async function updateRubricItem(ctx: AppContext, actor: StaffPrincipal, itemId: string, patch: { label?: string; points?: number; shortcut?: string | null }, meta: RequestMeta) {
