@@ -4,7 +4,7 @@ import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "./config.js";
-import { DatabaseUnavailableError, InvalidError } from "./errors.js";
+import { DatabaseUnavailableError, UnstorableTextError } from "./errors.js";
 
 export type Db = PrismaClient;
 export { Prisma } from "../generated/prisma/client.js";
@@ -141,15 +141,13 @@ export function databaseUnavailable(error: unknown): DatabaseUnavailableError | 
 const UNSTORABLE_TEXT_STATES = new Set(["22021", "22P05"]);
 
 /**
- * The error as a 400 when the database refused text it cannot store: a NUL character (U+0000),
- * which JSON, URLs and CSV files can all carry, in any field, while PostgreSQL cannot. The
- * statement failed, so nothing was written (a transaction around it is rolled back).
+ * The error as a 400 when the database refused text it cannot store (a NUL character that came
+ * other than in a JSON body: a URL, a CSV file). The statement failed, so nothing was written
+ * (a transaction around it is rolled back).
  */
-export function unstorableText(error: unknown): InvalidError | null {
+export function unstorableText(error: unknown): UnstorableTextError | null {
   for (const layer of layers(error)) {
-    if ([layer.originalCode, layer.code].some((code) => typeof code === "string" && UNSTORABLE_TEXT_STATES.has(code))) {
-      return new InvalidError("Le texte envoyé contient un caractère nul (U+0000), qu'aucun champ n'accepte : retirez-le puis réessayez.", undefined, "UNSTORABLE_TEXT");
-    }
+    if ([layer.originalCode, layer.code].some((code) => typeof code === "string" && UNSTORABLE_TEXT_STATES.has(code))) return new UnstorableTextError();
   }
   return null;
 }

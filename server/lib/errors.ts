@@ -22,6 +22,16 @@ export class InvalidError extends DomainError {
   }
 }
 
+/**
+ * Text PostgreSQL cannot store, in any field: U+0000 (JSON, URLs and CSV files can all carry it)
+ * or half of a UTF-16 surrogate pair. Refused before it is written, or by the database itself.
+ */
+export class UnstorableTextError extends InvalidError {
+  constructor() {
+    super("Le texte envoyé contient un caractère nul (U+0000) ou un caractère Unicode incomplet (demi-paire de substitution), qu'aucun champ n'accepte : retirez-le puis réessayez.", undefined, "UNSTORABLE_TEXT");
+  }
+}
+
 export class UnauthenticatedError extends DomainError {
   readonly status = 401;
   constructor(message = "Vous devez être connecté.", code = "UNAUTHENTICATED") {

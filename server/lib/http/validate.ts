@@ -2,7 +2,7 @@
 import type { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
 import { z } from "zod";
-import { InvalidError } from "../errors.js";
+import { InvalidError, UnstorableTextError } from "../errors.js";
 
 z.config(z.locales.fr());
 
@@ -60,5 +60,5 @@ function storableJson(root: unknown): boolean {
  */
 export const refuseUnstorableText: RequestHandler = (req, _res, next) => {
   if (!(req as MarkedRequest)[HAS_ESCAPES] || storableJson(req.body)) return next();
-  next(new InvalidError("Le texte envoyé contient un caractère nul (U+0000) ou un caractère Unicode incomplet (demi-paire de substitution), qu'aucun champ n'accepte : retirez-le puis réessayez.", undefined, "UNSTORABLE_TEXT"));
+  next(new UnstorableTextError());
 };

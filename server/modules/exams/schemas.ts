@@ -17,11 +17,14 @@ export type NameBox = z.infer<typeof NameBox>;
 // (a free name box or the boxed CMEN header); the reader finds the frame inside it.
 export const DEFAULT_NAME_BOX: NameBox = { x: 0.02, y: 0.01, width: 0.96, height: 0.22 };
 
+/** The longest class name ("2nde A", "Tle spé maths 3"): the same for an exam's classes and a roster's. */
+export const CLASS_NAME_MAX = 50;
+
 const ExamFields = z.object({
   title: z.string().trim().min(1).max(200),
   subject: z.string().trim().min(1).max(100),
   date: isoDate,
-  classNames: z.array(z.string().trim().min(1).max(50)).min(1).max(20),
+  classNames: z.array(z.string().trim().min(1).max(CLASS_NAME_MAX)).min(1).max(20),
   pagesPerCopy: z.number().int().min(1).max(64),
   layout: z.enum(["A4_BATCH", "A3_DOUBLE", "INDIVIDUAL_FILES"]),
   nameBox: NameBox,

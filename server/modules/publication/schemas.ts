@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { CLASS_NAME_MAX } from "../exams/schemas.js";
 
 export const ExamParams = z.object({ id: z.uuid() });
 
 /** Classes to act on; absent means every class of the exam. */
-const classNames = z.array(z.string().trim().min(1).max(50)).min(1).max(50).optional();
+const classNames = z.array(z.string().trim().min(1).max(CLASS_NAME_MAX)).min(1).max(50).optional();
 
 export const PublishInput = z.object({
   classNames,

@@ -3,6 +3,7 @@
 // roster's fields by name (case, accents and punctuation ignored), and every line is checked.
 // What comes out is the preview an admin sees before the import is committed.
 import Papa from "papaparse";
+import { CLASS_NAME_MAX } from "../exams/schemas.js";
 
 export const ROSTER_FIELDS = ["lastName", "firstName", "className", "birthDate", "ine", "externalId"] as const;
 export type RosterField = (typeof ROSTER_FIELDS)[number];
@@ -175,7 +176,7 @@ function mapColumns(headers: string[], mapping: Record<string, RosterField | nul
  * Longest value per field: a class name as long as an exam accepts one (its classes), the others
  * generous. A longer value is a broken line, not a name (and would not fit the class index).
  */
-const LENGTH_CHECKED: [RosterField, string, number][] = [["lastName", "nom", 100], ["firstName", "prénom", 100], ["className", "nom de classe", 50], ["externalId", "identifiant", 100]];
+const LENGTH_CHECKED: [RosterField, string, number][] = [["lastName", "nom", 100], ["firstName", "prénom", 100], ["className", "nom de classe", CLASS_NAME_MAX], ["externalId", "identifiant", 100]];
 
 function readLine(row: string[], line: number, columns: Partial<Record<RosterField, number>>): RosterLine {
   const value = (field: RosterField) => {
