@@ -16,7 +16,8 @@ import { frenchClass, makeHeaderBatch } from "../../server/test/header-factory.j
 import { exportCsv } from "../../server/test/roster-factory.js";
 import { prepareNginxPrefix } from "../../nginx/render.js";
 import { DraftMaker, type BenchQuestion, type EditorTeacher as Teacher } from "./grading-drafts.js";
-import { Api, freePort, out, PASSWORD, round, sleep, type Stack } from "./stack.js";
+import { freePort } from "../../server/test/harness.js";
+import { Api, out, PASSWORD, round, sleep, type Stack } from "./stack.js";
 
 const NGINX_BIN = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
 const QUESTIONS = [4, 3, 5, 4, 4].map((maxPoints, i) => ({ label: `Exercice ${i + 1}`, maxPoints, step: 0.5 }));

@@ -12,6 +12,7 @@ import { dropDatabase, ensureDatabase, migrate, withDatabase } from "../../serve
 import { createDb, createPool, poolSettings } from "../../server/lib/db.js";
 import { loadConfig } from "../../server/lib/config.js";
 import { hashSecret } from "../../server/lib/auth/secrets.js";
+import { freePort } from "../../server/test/harness.js";
 
 export const SERVER = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -119,16 +120,6 @@ export class Sampler {
       liveSamples: sorted.length,
     };
   }
-}
-
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One browser's session: its cookie and CSRF token, kept from the answers it gets. */
