@@ -8,12 +8,12 @@ import { pinoHttp } from "pino-http";
 import type { AppContext } from "./lib/context.js";
 import { mount, PUBLIC, SecureRouter } from "./lib/http/access.js";
 import { requestIdFor } from "./lib/http/request-id.js";
-import { poolSql } from "./lib/sql.js";
 import { errorHandler, notFound } from "./lib/http/error-handler.js";
 import { noteJsonEscapes, refuseUnstorableText } from "./lib/http/validate.js";
 import { sessionMiddleware, sessionTimeouts } from "./lib/auth/session.js";
 import { csrfProtection } from "./lib/auth/csrf.js";
 import { createPassport } from "./modules/auth/passport.js";
+import { sessionStore } from "./modules/auth/session-store.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { healthRoutes } from "./modules/health/routes.js";
 import { metricsRoutes } from "./modules/metrics/routes.js";
@@ -109,9 +109,9 @@ export function createApp(ctx: AppContext): express.Express {
   mount(app, "/api/health", healthRoutes(ctx));
   mount(app, "/metrics", metricsRoutes(ctx, metrics));
 
-  const passport = createPassport(ctx.db, poolSql(ctx.pool));
+  const passport = createPassport(ctx.db);
   app.use("/api", express.json({ limit: "1mb", verify: noteJsonEscapes }), refuseUnstorableText, dropBodyWhenAnswered);
-  app.use("/api", sessionMiddleware(ctx.config, ctx.pool), sessionTimeouts(ctx.config));
+  app.use("/api", sessionMiddleware(ctx.config, sessionStore(ctx.config, ctx.pool)), sessionTimeouts(ctx.config));
   app.use("/api", passport.initialize(), passport.session());
   app.use("/api", csrfProtection);
   mount(app, "/api/auth", authRoutes(ctx, passport));

@@ -1,5 +1,5 @@
 // Plain SQL with positional parameters, run either inside a Prisma transaction or on a pooled
-// pg connection. The hot paths (autosave, the session's principal) take the second: Prisma 6's
+// pg connection. The hot paths (autosave, a download's check) take the second: Prisma 6's
 // query compiler costs ~0.8 ms of CPU for `SELECT 1` and ~2.5 ms for a query carrying a draft's
 // JSON, where pg alone costs 0.16 ms and 0.5 ms (measured here, 1,000 calls each).
 // Column types read the same both ways as long as queries follow two rules: numeric columns are
@@ -39,4 +39,13 @@ export async function pgTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promis
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * A statement run on nearly every request, prepared once per pooled connection: PostgreSQL then
+ * no longer parses and plans it each time (measured on a download's check: its PostgreSQL CPU
+ * went from 0.91 to 0.45 ms). `name` must be unique in the process: one constant per statement.
+ */
+export function preparedStatement<T extends object>(name: string, text: string) {
+  return async (pool: pg.Pool, values: readonly unknown[]): Promise<T[]> => (await pool.query<T>({ name, text, values: values as unknown[] })).rows;
 }

@@ -1,9 +1,7 @@
 // Server-side sessions in PostgreSQL. Idle (4 h) and absolute (12 h) timeouts are enforced
 // here from timestamps kept in the session, not trusted to the browser's cookie expiry.
 import session from "express-session";
-import connectPgSimple from "connect-pg-simple";
 import type { RequestHandler } from "express";
-import type pg from "pg";
 import type { Config } from "../config.js";
 
 declare module "express-session" {
@@ -21,24 +19,15 @@ export function sessionCookieName(config: Pick<Config, "COOKIE_SECURE">): string
   return config.COOKIE_SECURE ? "__Host-korrigo.sid" : "korrigo.sid";
 }
 
-export function sessionMiddleware(config: Config, pool: pg.Pool): RequestHandler {
-  const PgStore = connectPgSimple(session);
+/** `store`: the auth module's (modules/auth/session-store.ts), which also reads the session's principal. */
+export function sessionMiddleware(config: Config, store: session.Store): RequestHandler {
   return session({
     name: sessionCookieName(config),
     secret: config.SESSION_SECRET,
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    store: new PgStore({
-      pool,
-      tableName: "session",
-      createTableIfMissing: false,
-      pruneSessionInterval: config.NODE_ENV === "test" ? false : 15 * 60,
-      // No UPDATE of the session row on every request (an autosave every 2 s per teacher): the
-      // row's expiry moves when the session is saved, at least once a minute of activity
-      // (seenAt, below), far within the idle timeout.
-      disableTouch: true,
-    }),
+    store,
     cookie: {
       httpOnly: true,
       sameSite: "lax",

@@ -4,15 +4,14 @@ import passport from "passport";
 import { Strategy as LocalStrategy } from "passport-local";
 import type { Request, Response } from "express";
 import type { Db } from "../../lib/db.js";
-import type { Sql } from "../../lib/sql.js";
 import { requestMeta } from "../../lib/audit.js";
 import type { Principal } from "../../lib/auth/principal.js";
-import { PrincipalRef } from "./schemas.js";
-import { loadPrincipal, verifyStaff, verifyStudent } from "./service.js";
+import { verifyStaff, verifyStudent } from "./service.js";
+import { principalReadWith } from "./session-store.js";
 
 export type StrategyName = "staff-local" | "student-local";
 
-export function createPassport(db: Db, sql: Sql): passport.PassportStatic {
+export function createPassport(db: Db): passport.PassportStatic {
   const instance = new passport.Passport() as passport.PassportStatic;
   instance.use(
     "staff-local",
@@ -27,10 +26,10 @@ export function createPassport(db: Db, sql: Sql): passport.PassportStatic {
     }),
   );
   instance.serializeUser((user, done) => done(null, { kind: user.principal.kind, id: user.principal.id }));
-  instance.deserializeUser((raw: unknown, done) => {
-    const ref = PrincipalRef.safeParse(raw);
-    if (!ref.success) return done(null, false);
-    loadPrincipal(sql, ref.data).then((p) => done(null, p ? { principal: p } : false), done);
+  // The principal was read with the session, fresh on every request (session-store.ts).
+  instance.deserializeUser((ref: unknown, done) => {
+    const principal = ref && typeof ref === "object" ? principalReadWith(ref) : null;
+    done(null, principal ? { principal } : false);
   });
   return instance;
 }

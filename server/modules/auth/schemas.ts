@@ -14,7 +14,3 @@ export const ChangePasswordBody = z.object({
   currentPassword: z.string().min(1).max(1024),
   newPassword: z.string().min(1).max(1024),
 });
-
-/** What is kept in the session to find the principal again. */
-export const PrincipalRef = z.object({ kind: z.enum(["staff", "student"]), id: z.uuid() });
-export type PrincipalRef = z.infer<typeof PrincipalRef>;

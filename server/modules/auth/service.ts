@@ -4,8 +4,6 @@ import { audit, type RequestMeta } from "../../lib/audit.js";
 import { InvalidError, UnauthenticatedError } from "../../lib/errors.js";
 import type { Principal, StaffPrincipal, StudentPrincipal } from "../../lib/auth/principal.js";
 import { hashSecret, passwordProblem, verifyDecoy, verifySecret } from "../../lib/auth/secrets.js";
-import type { Sql } from "../../lib/sql.js";
-import type { PrincipalRef } from "./schemas.js";
 import { canonicalAccessCode } from "../access-codes/service.js";
 
 export const invalidCredentials = () =>
@@ -36,21 +34,6 @@ export async function verifyStudent(db: Db, login: string, accessCode: string, m
   }
   await audit(db, { schoolId: student.schoolId, actorType: "student", actorId: student.id, action: "auth.student_login.succeeded" }, meta);
   return toStudentPrincipal(student);
-}
-
-/**
- * The principal behind a session, or null if the account is gone or disabled. Read on every
- * request, so in SQL of our own, on the pool (lib/sql.ts): through Prisma it costs several times more.
- */
-export async function loadPrincipal(sql: Sql, ref: PrincipalRef): Promise<Principal | null> {
-  if (ref.kind === "staff") {
-    const [user] = await sql.rows<Parameters<typeof toStaffPrincipal>[0] & { disabled: boolean }>(
-      `SELECT "id", "schoolId", "role"::text AS "role", "email", "displayName", "disabled" FROM "User" WHERE "id" = $1::uuid`, [ref.id]);
-    return user && !user.disabled ? toStaffPrincipal(user) : null;
-  }
-  const [student] = await sql.rows<Parameters<typeof toStudentPrincipal>[0] & { disabled: boolean }>(
-    `SELECT "id", "schoolId", "login", "firstName", "lastName", "className", "disabled" FROM "Student" WHERE "id" = $1::uuid`, [ref.id]);
-  return student && !student.disabled ? toStudentPrincipal(student) : null;
 }
 
 /** What the SPA is told about the logged-in user. */

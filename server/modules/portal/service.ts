@@ -9,7 +9,7 @@ import { studentReviewDto } from "../reviews/service.js";
 import { gradedScores } from "../grading/drafts.js";
 import { maxTotalOf, scaledMark } from "../grading/scoring.js";
 import { NotFoundError } from "../../lib/errors.js";
-import { poolSql } from "../../lib/sql.js";
+import { preparedStatement } from "../../lib/sql.js";
 import { VISIBLE_PDF_SQL, visibleCopies, type VisibleCopy } from "./visibility.js";
 
 type Reviews = Parameters<typeof studentReviewDto>[0][];
@@ -56,23 +56,25 @@ export async function myCopies(db: Db, student: StudentPrincipal): Promise<Porta
 /** Characters a file system or a browser's save dialog would refuse in a file name. */
 const fileSafe = (name: string) => name.replace(/[\\/:*?"<>|\p{Cc}]+/gu, "_").trim();
 
+const downloadGradedPdf = preparedStatement<{ storagePath: string; title: string; subject: string }>("graded-pdf-download",
+  `WITH pdf AS (${VISIBLE_PDF_SQL}),
+   logged AS (
+     INSERT INTO "AuditLog" ("schoolId", "actorType", "actorId", "action", "targetType", "targetId", "ip", "requestId", "data", "createdAt")
+     SELECT $2::uuid, 'student', $3::uuid, 'copy.downloaded', 'copy', $1::text, $5, $6, jsonb_build_object('gradedPdfId', pdf."id", 'draftVersion', pdf."draftVersion"), $7::timestamp
+     FROM pdf
+   )
+   SELECT "storagePath", "title", "subject" FROM pdf`);
+
 /**
  * The copy's latest graded PDF and its download audited, in one statement on the pg pool (this
  * is what 300 students ask for at once after publication: through Prisma, its reads and the
  * audit row cost several milliseconds of CPU each); 404 when the student may not see the copy.
  */
 export async function myGradedPdf(ctx: AppContext, student: StudentPrincipal, copyId: string, meta: RequestMeta) {
-  const [pdf] = await poolSql(ctx.pool).rows<{ storagePath: string; title: string; subject: string }>(
-    `WITH pdf AS (${VISIBLE_PDF_SQL}),
-     logged AS (
-       INSERT INTO "AuditLog" ("schoolId", "actorType", "actorId", "action", "targetType", "targetId", "ip", "requestId", "data", "createdAt")
-       SELECT $2::uuid, 'student', $3::uuid, 'copy.downloaded', 'copy', $1::text, $5, $6, jsonb_build_object('gradedPdfId', pdf."id", 'draftVersion', pdf."draftVersion"), $7::timestamp
-       FROM pdf
-     )
-     SELECT "storagePath", "title", "subject" FROM pdf`,
+  const [pdf] = await downloadGradedPdf(ctx.pool, [
     // Timestamps are stored in UTC without a zone, as Prisma writes them.
-    [copyId, student.schoolId, student.id, student.className, meta.ip ?? null, meta.requestId ?? null, new Date().toISOString()],
-  );
+    copyId, student.schoolId, student.id, student.className, meta.ip ?? null, meta.requestId ?? null, new Date().toISOString(),
+  ]);
   if (!pdf) throw new NotFoundError("Copie introuvable.");
   return { storagePath: pdf.storagePath, name: fileSafe(`${pdf.title} - ${pdf.subject}.pdf`) };
 }

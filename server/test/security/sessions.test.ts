@@ -147,6 +147,33 @@ describe("other sessions of an account", () => {
     expect((await client.agent.get("/api/me/copies")).status).toBe(401);
   });
 
+  it("a session row whose account reference was altered opens nothing: 401, never a server error", async () => {
+    // The principal is read with the session (modules/auth/session-store.ts): a reference that
+    // is not a UUID, of an unknown kind, or naming a student as staff finds nobody.
+    const student = await createStudent(env.ctx, schoolId);
+    type Ref = { kind: string; id: string };
+    const alterations: ((ref: Ref) => unknown)[] = [
+      (ref) => ({ ...ref, id: "not-a-uuid" }),
+      (ref) => ({ ...ref, id: `${ref.id.slice(0, -1)}g` }),
+      (ref) => ({ ...ref, kind: "admin" }),
+      (ref) => ({ ...ref, kind: "student" }),
+      (ref) => ({ ...ref, id: student.id }),
+      () => "just a string",
+    ];
+    for (const alter of alterations) {
+      const { login, path } = await account("staff");
+      const cookie = sessionCookie(await login())!;
+      await replay(cookie, path).expect(200);
+      const sid = sidOf(cookie);
+      const [row] = await env.ctx.db.$queryRaw<{ ref: Ref }[]>`SELECT sess->'passport'->'user' AS ref FROM "session" WHERE sid = ${sid}`;
+      const altered = JSON.stringify(alter(row!.ref));
+      await env.ctx.db.$executeRaw`UPDATE "session" SET sess = jsonb_set(sess::jsonb, '{passport,user}', ${altered}::jsonb)::json WHERE sid = ${sid}`;
+      const res = await replay(cookie, path);
+      expect(res.status, altered).toBe(401);
+      expect(res.body.error.code).toBe("UNAUTHENTICATED");
+    }
+  });
+
   it("a student's new access code ends the sessions the old one opened", async () => {
     const admin = await staffClient(env.app, (await createStaff(env.ctx, schoolId, "ADMIN")).email);
     const student = await createStudent(env.ctx, schoolId);
