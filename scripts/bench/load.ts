@@ -27,7 +27,11 @@
 // Then the download sweep: every student downloads their PDF again with curl, 8 at a time
 // (--concurrency), with the files first dropped from the page cache (so read from the disk),
 // then again (from the cache), against the same nginx sending the same files with no check
-// (the HTTP floor) and cat reading them, 8 processes at a time, the same two ways.
+// (the HTTP floor) and cat reading them, 8 processes at a time, the same two ways; and the check
+// alone: the same requests ten times over, straight to the API, which answers with the
+// X-Accel-Redirect header and no file (what the check allows whatever the disk); and the
+// from-disk reads again with the disk throttled to --disk-mbps (200; 0: not done) for nginx and
+// cat, as a school server's disk would read (slow-disk.ts; needs root).
 // Reports per endpoint (requests, errors, p50/p95/p99/max, and the API's own p99 from its
 // /metrics), CPU per process, peak memory, disk; writes bench/results/load.json; exits 1 if any
 // request failed or a saved draft is missing (after writing the results).
@@ -44,6 +48,7 @@ import { run } from "../../server/lib/exec.js";
 import { STUDENT_CODE } from "../../server/test/harness.js";
 import { random } from "../../server/test/scan-factory.js";
 import { childPids, dirBytes, postgresPids, Recorder, ResourceMeter, scrapeApi, serverSide, type EndpointSummary, type Outcome, type Resources } from "./load-meter.js";
+import { slowDisk } from "./slow-disk.js";
 import { prepareWorld, startNginx, type Admin, type Nginx, type StudentAccount, type Teacher, type World, type WorldSize } from "./load-world.js";
 import { Api, cpuByPid, cpuSince, median, out, percentile, round, schedulingOf, sleep, startStack } from "./stack.js";
 
@@ -52,7 +57,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string" }, quick: { type: "boolean", default: false }, direct: { type: "boolean", default: false },
     teachers: { type: "string" }, admins: { type: "string" }, booklets: { type: "string" }, students: { type: "string" },
     dpi: { type: "string", default: "200" },
-    concurrency: { type: "string", default: "8" }, rounds: { type: "string", default: "3" }, addresses: { type: "string", default: "1" },
+    concurrency: { type: "string", default: "8" }, "disk-mbps": { type: "string", default: "200" }, rounds: { type: "string", default: "3" }, addresses: { type: "string", default: "1" },
   },
 });
 const SECONDS = Number(args.seconds ?? (args.quick ? 20 : 60));
@@ -79,6 +84,8 @@ const addressOf = (student: number) => {
 };
 const SWEEP_CONCURRENCY = Number(args.concurrency);
 const SWEEP_ROUNDS = Math.max(1, Number(args.rounds));
+const CHECK_REPEAT = 10;
+const DISK_MBPS = Number(args["disk-mbps"]);
 const CORES = availableParallelism();
 const LOG_DIR = "bench/results/load-logs";
 const SAVE_EVERY_MS = 2000;
@@ -368,10 +375,13 @@ async function sentBy(api: Api, url: string): Promise<string> {
   return res.headers.get("content-security-policy") === "frame-ancestors 'self'" ? "nginx (X-Accel-Redirect)" : "the API";
 }
 
-/** Runs xargs over the NUL-separated file list (stdout discarded); the seconds it took. */
-async function xargs(listFile: string, args: string[]): Promise<number> {
+type Wrap = (command: string[]) => string[];
+
+/** Runs xargs over the NUL-separated file list (stdout discarded), through `wrap`; the seconds it took. */
+async function xargs(listFile: string, args: string[], wrap: Wrap = (command) => command): Promise<number> {
   const started = performance.now();
-  const child = spawn("xargs", ["-0", "-a", listFile, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const [command, ...rest] = wrap(["xargs", "-0", "-a", listFile, ...args]);
+  const child = spawn(command!, rest, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((r) => child.once("exit", r));
@@ -390,8 +400,8 @@ async function evict(listFile: string): Promise<void> {
 }
 
 /** The reference without HTTP: cat of every file to /dev/null, `concurrency` processes sharing the list. */
-const catFiles = (listFile: string, files: number) =>
-  xargs(listFile, ["-P", String(SWEEP_CONCURRENCY), "-n", String(Math.ceil(files / SWEEP_CONCURRENCY)), "cat"]);
+const catFiles = (listFile: string, files: number, wrap?: Wrap) =>
+  xargs(listFile, ["-P", String(SWEEP_CONCURRENCY), "-n", String(Math.ceil(files / SWEEP_CONCURRENCY)), "cat"], wrap);
 
 interface Transfer {
   url: string;
@@ -432,9 +442,9 @@ async function curlAll(dir: string, transfers: Transfer[]): Promise<CurlRun> {
  * the file), `concurrency` at a time, first with the files out of the page cache (read from the
  * disk), then again (from the cache); against nginx sending the same files with no check (the
  * HTTP floor) and cat reading them (no HTTP), the same two ways. Also the CPU the API, nginx
- * and PostgreSQL spend per download through Korrigo.
+ * and PostgreSQL each spend per download through Korrigo.
  */
-async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Nginx | null, procs: { api: number; database: string; dataDir: string }) {
+async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Nginx | null, procs: { api: number; apiBase: string; database: string; dataDir: string }) {
   const pairs = world.students.flatMap((s, i) => (sessions[i] ? [{ s, api: sessions[i] }] : []));
   const bytes = pairs.reduce((a, p) => a + p.s.sizeBytes, 0);
   const listFile = path.join(world.scratch, "graded-files");
@@ -442,14 +452,14 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
   const sender = pairs[0] ? await sentBy(pairs[0].api, `/api/me/copies/${pairs[0].s.copyId}/pdf`) : "nobody";
   const korrigo = pairs.map(({ s, api }) => ({ url: `${api.base}/api/me/copies/${s.copyId}/pdf`, cookie: api.cookieHeader, bytes: s.sizeBytes }));
   const plain = nginx ? pairs.map(({ s }) => ({ url: `${nginx.staticBase}/${path.relative(procs.dataDir, s.file)}`, bytes: s.sizeBytes })) : null;
-  const serving = () => [procs.api, ...(nginx ? [nginx.pid, ...childPids(nginx.pid)] : []), ...postgresPids(procs.database).mine];
-  let servingCpu = 0;
+  const serving = () => ({ api: [procs.api], nginx: nginx ? [nginx.pid, ...childPids(nginx.pid)] : [], postgres: postgresOf(procs.database) });
+  const servingCpu = { api: 0, nginx: 0, postgres: 0 };
   const latencies: number[] = [];
   const failures: CurlRun["failures"] = [];
   const throughKorrigo = async () => {
-    const before = cpuByPid(serving());
+    const spent = cpuOfGroups(serving());
     const got = await curlAll(world.scratch, korrigo);
-    servingCpu += cpuSince(before, serving());
+    for (const [group, seconds] of Object.entries(spent())) servingCpu[group as keyof typeof servingCpu] += seconds;
     latencies.push(...got.latenciesMs);
     failures.push(...got.failures);
     return got.seconds;
@@ -476,6 +486,8 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
     rounds.push({ korrigoCold, korrigoWarm, nginxCold, nginxWarm, catCold, catWarm });
     out(`    round ${r + 1}: from disk / from the page cache: Korrigo ${rate(korrigoCold)} / ${rate(korrigoWarm)} · nginx alone ${rate(nginxCold)} / ${rate(nginxWarm)} · cat ${rate(catCold)} / ${rate(catWarm)}`);
   }
+  const checks = nginx ? await checksAlone(world, pairs, procs) : null;
+  const slower = plain && DISK_MBPS > 0 ? await onSlowerDisk(world, listFile, bytes, { korrigo, plain }, nginx!, procs.dataDir) : null;
   const mbps = (pick: (r: Round) => number | null) => (rounds[0] && pick(rounds[0]) === null ? null : round(bytes / 1e6 / median(rounds.map((r) => pick(r)!))));
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
@@ -483,11 +495,83 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
     fromDisk: { korrigoMBps: mbps((r) => r.korrigoCold), nginxAloneMBps: mbps((r) => r.nginxCold), catMBps: mbps((r) => r.catCold) },
     fromPageCache: { korrigoMBps: mbps((r) => r.korrigoWarm), nginxAloneMBps: mbps((r) => r.nginxWarm), catMBps: mbps((r) => r.catWarm) },
     filesPerSecond: round(pairs.length / median(rounds.map((r) => r.korrigoWarm))),
-    /** API + nginx + this database's PostgreSQL backends. */
-    servingCpuMsPerDownload: round((1000 * servingCpu) / Math.max(1, latencies.length)),
+    servingCpuMsPerDownload: Object.fromEntries(Object.entries(servingCpu).map(([group, seconds]) => [group, round((1000 * seconds) / Math.max(1, latencies.length), 2)])),
     latency: { p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)), maxMs: round(sorted.at(-1) ?? 0) },
-    errors: failures.length, firstErrors: failures.slice(0, 3),
+    checksAlone: checks, slowerDisk: slower,
+    errors: failures.length + (checks?.errors ?? 0) + (slower && "errors" in slower ? slower.errors : 0), firstErrors: failures.slice(0, 3),
     allRounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${k}Seconds`, v === null ? null : round(v, 2)]))),
+  };
+}
+
+/**
+ * The same from-disk reads, with the disk throttled to DISK_MBPS for nginx and cat (slow-disk.ts):
+ * a school server's disk rather than this machine's. Downloads limited by the disk alone read
+ * about as fast through Korrigo as nginx alone and cat do.
+ */
+type SlowerDisk = { unavailable: string } | { diskMBps: number; device: string; korrigoMBps: number; nginxAloneMBps: number; catMBps: number; errors: number };
+
+async function onSlowerDisk(world: World, listFile: string, bytes: number, transfers: { korrigo: Transfer[]; plain: Transfer[] }, nginx: Nginx, dataDir: string): Promise<SlowerDisk> {
+  const disk = slowDisk(dataDir, DISK_MBPS * 1e6);
+  if ("unavailable" in disk) {
+    out(`  on a ${DISK_MBPS} MB/s disk: not measured (${disk.unavailable})`);
+    return { unavailable: disk.unavailable };
+  }
+  const nginxPids = [nginx.pid, ...childPids(nginx.pid)];
+  const rounds: { korrigo: number; nginxAlone: number; cat: number }[] = [];
+  let errors = 0;
+  const fetchAll = async (list: Transfer[]) => {
+    await evict(listFile);
+    const got = await curlAll(world.scratch, list);
+    errors += got.failures.length;
+    return got.seconds;
+  };
+  disk.enter(nginxPids);
+  try {
+    for (let r = 0; r < SWEEP_ROUNDS; r++) {
+      const korrigo = await fetchAll(transfers.korrigo);
+      const nginxAlone = await fetchAll(transfers.plain);
+      await evict(listFile);
+      rounds.push({ korrigo, nginxAlone, cat: await catFiles(listFile, transfers.plain.length, disk.wrap) });
+      const rate = (seconds: number) => `${round(bytes / 1e6 / seconds)} MB/s`;
+      out(`    round ${r + 1} on a ${DISK_MBPS} MB/s disk: Korrigo ${rate(korrigo)} · nginx alone ${rate(nginxAlone)} · cat ${rate(rounds.at(-1)!.cat)} (${round(disk.bytesRead() / 1e6)} MB read from the disk so far)`);
+    }
+  } finally {
+    disk.leave(nginxPids);
+    disk.close();
+  }
+  const mbps = (pick: (r: (typeof rounds)[number]) => number) => round(bytes / 1e6 / median(rounds.map(pick)));
+  return { diskMBps: DISK_MBPS, device: disk.device, korrigoMBps: mbps((r) => r.korrigo), nginxAloneMBps: mbps((r) => r.nginxAlone), catMBps: mbps((r) => r.cat), errors };
+}
+
+/** Every PostgreSQL process: this database's backends, and the WAL writer that its commits wake. */
+function postgresOf(database: string): number[] {
+  const pg = postgresPids(database);
+  return [...pg.mine, ...pg.rest];
+}
+
+/** Starts counting the CPU of each group of processes; the returned function gives each group's seconds so far. */
+function cpuOfGroups(groups: Record<string, number[]>): () => Record<string, number> {
+  const before = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, cpuByPid(pids)] as const));
+  return () => Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, cpuSince(before[name]!, pids)]));
+}
+
+/**
+ * What Korrigo's check alone allows: the same download requests, CHECK_REPEAT times over, sent
+ * straight to the API, which answers each with its X-Accel-Redirect header and no body. Times a
+ * file's size, the checks per second are the most the download path could send whatever the disk.
+ */
+async function checksAlone(world: World, pairs: { s: StudentAccount; api: Api }[], procs: { api: number; apiBase: string; database: string }) {
+  const transfers = Array.from({ length: CHECK_REPEAT }, () => pairs.map(({ s, api }) => ({ url: `${procs.apiBase}/api/me/copies/${s.copyId}/pdf`, cookie: api.cookieHeader, bytes: 0 }))).flat();
+  const spent = cpuOfGroups({ api: [procs.api], postgres: postgresOf(procs.database) });
+  const got = await curlAll(world.scratch, transfers);
+  const cpu = spent();
+  const perCheck = (seconds: number) => round((1000 * seconds) / transfers.length, 2);
+  const sorted = [...got.latenciesMs].sort((a, b) => a - b);
+  return {
+    checks: transfers.length, perSecond: round(transfers.length / got.seconds),
+    cpuMsPerCheck: { api: perCheck(cpu.api!), postgres: perCheck(cpu.postgres!) },
+    latency: { p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)) },
+    errors: got.failures.length,
   };
 }
 
@@ -555,7 +639,15 @@ function report(endpoints: EndpointSummary[], r: Resources, mix: Awaited<ReturnT
   for (const [label, f] of [["from disk", sweep.fromDisk], ["from the page cache", sweep.fromPageCache]] as const) {
     out(`downloads ${label}, ${sweep.files} files ${sweep.concurrency} at a time, median of rounds: Korrigo ${mb(f.korrigoMBps)}, nginx alone ${mb(f.nginxAloneMBps)}, cat ${mb(f.catMBps)}`);
   }
-  out(`through Korrigo: ${sweep.filesPerSecond} files/s from the page cache, p50 ${sweep.latency.p50Ms} ms, p99 ${sweep.latency.p99Ms} ms; API + nginx + PostgreSQL CPU ${sweep.servingCpuMsPerDownload} ms per download`);
+  out(`through Korrigo: ${sweep.filesPerSecond} files/s from the page cache, p50 ${sweep.latency.p50Ms} ms, p99 ${sweep.latency.p99Ms} ms; CPU per download ${sweep.servingCpuMsPerDownload.api} ms in the API, ${sweep.servingCpuMsPerDownload.nginx} ms in nginx, ${sweep.servingCpuMsPerDownload.postgres} ms in PostgreSQL`);
+  if (sweep.checksAlone) {
+    const c = sweep.checksAlone;
+    out(`Korrigo's check alone (straight to the API, no file sent): ${c.checks} checks ${sweep.concurrency} at a time, ${c.perSecond}/s, p50 ${c.latency.p50Ms} ms, p99 ${c.latency.p99Ms} ms; CPU per check ${c.cpuMsPerCheck.api} ms in the API, ${c.cpuMsPerCheck.postgres} ms in PostgreSQL`);
+  }
+  if (sweep.slowerDisk && "korrigoMBps" in sweep.slowerDisk) {
+    const d = sweep.slowerDisk;
+    out(`downloads from a disk throttled to ${d.diskMBps} MB/s (device ${d.device}), median of rounds: Korrigo ${mb(d.korrigoMBps)}, nginx alone ${mb(d.nginxAloneMBps)}, cat ${mb(d.catMBps)}`);
+  }
   if (sweep.errors > 0) out(`download sweep failures: ${JSON.stringify(sweep.firstErrors)}`);
 }
 
@@ -581,7 +673,7 @@ async function main(): Promise<number> {
     out(`running the mix for ${SECONDS} s…`);
     const mix = await runMix(world, stack, nginx);
     const endpoints = mix.rec.summary().sort((x, y) => x.endpoint.localeCompare(y.endpoint));
-    const sweep = await downloadSweep(world, mix.sessions, nginx, { api: stack.apiPid, database: databaseName(stack.env.DATABASE_URL), dataDir: stack.env.DATA_DIR });
+    const sweep = await downloadSweep(world, mix.sessions, nginx, { api: stack.apiPid, apiBase: stack.api.base, database: databaseName(stack.env.DATABASE_URL), dataDir: stack.env.DATA_DIR });
     report(endpoints, mix.resources, mix, sweep);
     const problems = loggedProblems(nginx);
     for (const [name, p] of Object.entries(problems)) if (p.first.length > 0) out(`${name} logged: ${p.first.join(" | ")}`);
