@@ -30,8 +30,7 @@ export function documentRoutes(ctx: AppContext, maxBytes = DOCUMENT_MAX_BYTES): 
     const file = await documentFile(ctx, staffOf(req), parse(DocumentParams, req.params).id);
     res.setHeader("Content-Disposition", inline(file.originalName));
     // Opened beside the copy in the editor: the SPA may frame it (the API's default forbids framing).
-    res.setHeader("Content-Security-Policy", "frame-ancestors 'self'");
-    await sendStoredFile(ctx, res, file.storagePath);
+    await sendStoredFile(ctx, res, file.storagePath, { headers: { "Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN" } });
   });
 
   return routes;

@@ -17,28 +17,32 @@ const Params = z.object({ id: z.uuid() });
 const CACHE_CONTROL = "private, max-age=300";
 const ACCEL_PREFIX = "/_protected/";
 
-/**
- * Sends a stored file the caller was checked for (through nginx when configured).
- * `cacheControl`: a student's graded copy, for one, must stay in no cache at all.
- */
-export async function sendStoredFile(ctx: AppContext, res: Response, key: string, cacheControl = CACHE_CONTROL): Promise<void> {
+export interface SendOptions {
+  /** A student's graded copy, for one, must stay in no cache at all. */
+  cacheControl?: string;
+  /** Set only once the file is found: an error answer keeps the API's own (its framing rule, say). */
+  headers?: Record<string, string>;
+}
+
+/** Sends a stored file the caller was checked for (through nginx when configured). */
+export async function sendStoredFile(ctx: AppContext, res: Response, key: string, options: SendOptions = {}): Promise<void> {
   const { files } = ctx;
-  if (!(files instanceof LocalFileStore)) return streamStoredFile(ctx, res, key, cacheControl);
+  const headers = { "Cache-Control": options.cacheControl ?? CACHE_CONTROL, ...options.headers };
+  if (!(files instanceof LocalFileStore)) return streamStoredFile(ctx, res, key, headers);
   if (ctx.config.MEDIA_X_ACCEL) {
-    res.setHeader("Cache-Control", cacheControl);
-    res.setHeader("X-Accel-Redirect", ACCEL_PREFIX + checkKey(key).split("/").map(encodeURIComponent).join("/"));
-    res.type(path.extname(key)).end();
+    const target = ACCEL_PREFIX + checkKey(key).split("/").map(encodeURIComponent).join("/");
+    res.set({ ...headers, "X-Accel-Redirect": target }).type(path.extname(key)).end();
     return;
   }
   await new Promise<void>((resolve, reject) =>
-    res.sendFile(files.pathOf(key), { cacheControl: false, headers: { "Cache-Control": cacheControl } }, (err) => (err ? reject(err) : resolve())),
+    res.sendFile(files.pathOf(key), { cacheControl: false, headers }, (err) => (err ? reject(err) : resolve())),
   );
 }
 
 /** The object's bytes through the API, with the headers sendFile gives (a browser's cached copy is revalidated by ETag). */
-async function streamStoredFile(ctx: AppContext, res: Response, key: string, cacheControl: string): Promise<void> {
+async function streamStoredFile(ctx: AppContext, res: Response, key: string, headers: Record<string, string>): Promise<void> {
   const file = await ctx.files.stream(key);
-  res.setHeader("Cache-Control", cacheControl);
+  res.set(headers);
   if (file.etag) res.setHeader("ETag", file.etag);
   if (file.lastModified) res.setHeader("Last-Modified", file.lastModified.toUTCString());
   if (res.req.fresh) {

@@ -19,7 +19,7 @@ export function portalRoutes(ctx: AppContext): SecureRouter {
   routes.get("/me/copies/:id/pdf", allow("STUDENT"), async (req, res) => {
     const pdf = await myGradedPdf(ctx, studentOf(req), parse(CopyParams, req.params).id, requestMeta(req));
     res.setHeader("Content-Disposition", contentDisposition("attachment", pdf.name));
-    await sendStoredFile(ctx, res, pdf.storagePath, "private, no-store");
+    await sendStoredFile(ctx, res, pdf.storagePath, { cacheControl: "private, no-store" });
   });
 
   return routes;

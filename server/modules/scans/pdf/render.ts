@@ -49,6 +49,9 @@ async function render(pdf: Uint8Array, request: RenderRequest): Promise<PixelSou
     // may transfer the buffer to its worker, which must leave the caller's bytes intact.
     data: new Uint8Array(pdf),
     isEvalSupported: false,
+    // Never the XFA forms layer: GHSA-hq66-cqwq-w95j (scripts run from XFA rich text) is reached
+    // only with it on, and pdf.js 6, which fixes it, needs Node 22 (docs/audit-allowlist.json).
+    enableXfa: false,
     disableFontFace: true,
     useSystemFonts: false,
     verbosity: 0,
