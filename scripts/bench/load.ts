@@ -503,13 +503,13 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
   };
 }
 
+type SlowerDisk = { unavailable: string } | { diskMBps: number; device: string; korrigoMBps: number; nginxAloneMBps: number; catMBps: number; errors: number };
+
 /**
  * The same from-disk reads, with the disk throttled to DISK_MBPS for nginx and cat (slow-disk.ts):
  * a school server's disk rather than this machine's. Downloads limited by the disk alone read
  * about as fast through Korrigo as nginx alone and cat do.
  */
-type SlowerDisk = { unavailable: string } | { diskMBps: number; device: string; korrigoMBps: number; nginxAloneMBps: number; catMBps: number; errors: number };
-
 async function onSlowerDisk(world: World, listFile: string, bytes: number, transfers: { korrigo: Transfer[]; plain: Transfer[] }, nginx: Nginx, dataDir: string): Promise<SlowerDisk> {
   const disk = slowDisk(dataDir, DISK_MBPS * 1e6);
   if ("unavailable" in disk) {
