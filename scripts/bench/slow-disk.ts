@@ -59,8 +59,9 @@ export function slowDisk(dir: string, bytesPerSecond: number): SlowDisk | { unav
     } else {
       const v2 = v2Root();
       if (!v2) return { unavailable: "no blkio (cgroup v1) or io (cgroup v2) controller here" };
+      // Turning the controller on for the machine's groups is left to the machine's owner.
+      if (!readFileSync(path.join(v2, "cgroup.subtree_control"), "utf8").includes("io")) return { unavailable: `the io controller is not enabled in ${v2}/cgroup.subtree_control` };
       root = v2;
-      writeFileSync(path.join(v2, "cgroup.subtree_control"), "+io");
       group = path.join(v2, name);
       mkdirSync(group);
       writeFileSync(path.join(group, "io.max"), `${device} rbps=${bytesPerSecond}`);
