@@ -9,6 +9,7 @@ import express from "express";
 import request from "supertest";
 import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contentDisposition } from "./routes.js";
 import { anonymousClient, createSchool, createStaff, createStudent, createTestEnv, staffClient, studentClient, waitFor, type Client, type TestEnv } from "../../test/harness.js";
 import { mount } from "../../lib/http/access.js";
 import { errorHandler } from "../../lib/http/error-handler.js";
@@ -169,5 +170,14 @@ describe("exam documents", () => {
     await request(app).post(`/api/exams/${examId}/documents?kind=SUBJECT`).attach("file", await pdf(1), "petit.pdf").expect(201);
     expect((await filesIn("documents")).length).toBe(stored.length + 1);
     expect(await filesIn("tmp")).toEqual([]);
+  });
+});
+
+describe("download names (Content-Disposition)", () => {
+  it("keep every character a name may hold, but drop bidirectional controls, which would disguise the extension", () => {
+    expect(contentDisposition("attachment", "Sujet d'été (1).pdf")).toBe("attachment; filename*=UTF-8''Sujet%20d%27%C3%A9t%C3%A9%20%281%29.pdf");
+    // U+202E would show "corrigé\u202Efdp.exe" as "corrigéexe.pdf"; U+2066–U+2069 and U+200E/F reorder too.
+    expect(contentDisposition("inline", "corrigé\u202Efdp.exe")).toBe("inline; filename*=UTF-8''corrig%C3%A9fdp.exe");
+    expect(contentDisposition("inline", "a\u2066b\u2069c\u200Ed\u200Fe\u061Cf.pdf")).toBe("inline; filename*=UTF-8''abcdef.pdf");
   });
 });

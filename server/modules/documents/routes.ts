@@ -4,12 +4,16 @@ import { parse } from "../../lib/http/validate.js";
 import { requestMeta } from "../../lib/audit.js";
 import { staffOf } from "../../lib/auth/principal.js";
 import { sendStoredFile } from "../media/routes.js";
+import { BIDI_CONTROLS } from "../../lib/file-names.js";
 import { DocumentParams, ExamParams, UploadQuery } from "./schemas.js";
 import { DOCUMENT_MAX_BYTES, documentFile, listDocuments, uploadDocument } from "./service.js";
 
-/** RFC 6266 / 5987: the display name survives any character without touching the header's syntax. */
+/**
+ * RFC 6266 / 5987: the display name survives any character without touching the header's syntax,
+ * but for bidirectional controls, which would disguise its extension in the browser's dialog.
+ */
 export const contentDisposition = (type: "inline" | "attachment", name: string) =>
-  `${type}; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  `${type}; filename*=UTF-8''${encodeURIComponent(name.replace(BIDI_CONTROLS, "")).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 const inline = (name: string) => contentDisposition("inline", name);
 
 /** `maxBytes` is a parameter so that tests can refuse a small file as too large. */

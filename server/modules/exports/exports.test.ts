@@ -312,6 +312,8 @@ describe("ZIP entry names", () => {
 
   it("replaces what file systems refuse, and ignores case when making names unique", () => {
     expect(safePart('a/b\\c:d*e?f"g<h>i|j\u0007k')).toBe("a-b-c-d-e-f-g-h-i-j-k");
+    // A bidirectional override would show "Léa\u202Efdp.exe" as "Léaexe.pdf".
+    expect(safePart("Léa\u202Efdp.exe")).toBe("Léa-fdp.exe");
     expect(safePart("  ..Terminale  S.. ")).toBe("Terminale S");
     expect(safePart("...")).toBe("-");
     const lines: RosterLine[] = [

@@ -6,6 +6,7 @@ import type { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yazl from "yazl";
 import { ConflictError } from "../../lib/errors.js";
+import { UNSAFE_IN_FILE_NAMES } from "../../lib/file-names.js";
 import type { FileStore } from "../../lib/storage.js";
 import type { GradedResult } from "../statistics/service.js";
 import type { RosterLine } from "./pronote.js";
@@ -18,13 +19,11 @@ export interface ZipEntry {
   anonymousCode: string;
 }
 
-// Characters no common file system accepts in a name (Windows' list, which covers the others).
-const UNSAFE = /[\\/:*?"<>|\p{Cc}]/gu;
 const PART_MAX = 60;
 
 /** A name part any file system takes: no separators or reserved characters, no leading/trailing dots or spaces. */
 export function safePart(text: string): string {
-  const clean = text.replace(UNSAFE, "-").replace(/\s+/g, " ").slice(0, PART_MAX).replace(/^[\s.]+|[\s.]+$/g, "");
+  const clean = text.replace(UNSAFE_IN_FILE_NAMES, "-").replace(/\s+/g, " ").slice(0, PART_MAX).replace(/^[\s.]+|[\s.]+$/g, "");
   return clean || "-";
 }
 

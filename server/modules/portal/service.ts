@@ -10,6 +10,7 @@ import { gradedScores } from "../grading/drafts.js";
 import { maxTotalOf, scaledMark } from "../grading/scoring.js";
 import { NotFoundError } from "../../lib/errors.js";
 import { preparedStatement } from "../../lib/sql.js";
+import { UNSAFE_IN_FILE_NAMES } from "../../lib/file-names.js";
 import { VISIBLE_PDF_SQL, visibleCopies, type VisibleCopy } from "./visibility.js";
 
 type Reviews = Parameters<typeof studentReviewDto>[0][];
@@ -54,7 +55,7 @@ export async function myCopies(db: Db, student: StudentPrincipal): Promise<Porta
 }
 
 /** Characters a file system or a browser's save dialog would refuse in a file name. */
-const fileSafe = (name: string) => name.replace(/[\\/:*?"<>|\p{Cc}]+/gu, "_").trim();
+const fileSafe = (name: string) => name.replace(UNSAFE_IN_FILE_NAMES, "_").trim();
 
 const downloadGradedPdf = preparedStatement<{ storagePath: string; title: string; subject: string }>("graded-pdf-download",
   `WITH pdf AS (${VISIBLE_PDF_SQL}),
