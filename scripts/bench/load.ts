@@ -377,6 +377,11 @@ async function sentBy(api: Api, url: string): Promise<string> {
 
 type Wrap = (command: string[]) => string[];
 
+/** MB/s for `bytes` read in `seconds`. */
+const mbPerSecond = (bytes: number, seconds: number) => round(bytes / 1e6 / seconds);
+/** A rate as the report shows it ("—": not measured). */
+const shownRate = (mbps: number | null) => (mbps === null ? "—" : `${mbps} MB/s`);
+
 /** Runs xargs over the NUL-separated file list (stdout discarded), through `wrap`; the seconds it took. */
 async function xargs(listFile: string, args: string[], wrap: Wrap = (command) => command): Promise<number> {
   const started = performance.now();
@@ -472,7 +477,7 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
   type Round = { korrigoCold: number; korrigoWarm: number; nginxCold: number | null; nginxWarm: number | null; catCold: number; catWarm: number };
   const rounds: Round[] = [];
   out(`download sweep: ${pairs.length} graded PDFs (${round(bytes / 1e6)} MB) sent by ${sender}, ${SWEEP_CONCURRENCY} at a time (curl), ${SWEEP_ROUNDS} round(s)`);
-  const rate = (seconds: number | null) => (seconds === null ? "—" : `${round(bytes / 1e6 / seconds)} MB/s`);
+  const rate = (seconds: number | null) => shownRate(seconds === null ? null : mbPerSecond(bytes, seconds));
   for (let r = 0; r < SWEEP_ROUNDS; r++) {
     await evict(listFile);
     const korrigoCold = await throughKorrigo();
@@ -488,7 +493,7 @@ async function downloadSweep(world: World, sessions: (Api | null)[], nginx: Ngin
   }
   const checks = nginx ? await checksAlone(world, pairs, procs) : null;
   const slower = plain && DISK_MBPS > 0 ? await onSlowerDisk(world, listFile, bytes, { korrigo, plain }, nginx!, procs.dataDir) : null;
-  const mbps = (pick: (r: Round) => number | null) => (rounds[0] && pick(rounds[0]) === null ? null : round(bytes / 1e6 / median(rounds.map((r) => pick(r)!))));
+  const mbps = (pick: (r: Round) => number | null) => (rounds[0] && pick(rounds[0]) === null ? null : mbPerSecond(bytes, median(rounds.map((r) => pick(r)!))));
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
     files: pairs.length, megabytes: round(bytes / 1e6), sentBy: sender, client: "curl", concurrency: SWEEP_CONCURRENCY, rounds: SWEEP_ROUNDS,
@@ -532,14 +537,14 @@ async function onSlowerDisk(world: World, listFile: string, bytes: number, trans
       const nginxAlone = await fetchAll(transfers.plain);
       await evict(listFile);
       rounds.push({ korrigo, nginxAlone, cat: await catFiles(listFile, transfers.plain.length, disk.wrap) });
-      const rate = (seconds: number) => `${round(bytes / 1e6 / seconds)} MB/s`;
+      const rate = (seconds: number) => shownRate(mbPerSecond(bytes, seconds));
       out(`    round ${r + 1} on a ${DISK_MBPS} MB/s disk: Korrigo ${rate(korrigo)} · nginx alone ${rate(nginxAlone)} · cat ${rate(rounds.at(-1)!.cat)} (${round(disk.bytesRead() / 1e6)} MB read from the disk so far)`);
     }
   } finally {
     disk.leave(nginxPids);
     disk.close();
   }
-  const mbps = (pick: (r: (typeof rounds)[number]) => number) => round(bytes / 1e6 / median(rounds.map(pick)));
+  const mbps = (pick: (r: (typeof rounds)[number]) => number) => mbPerSecond(bytes, median(rounds.map(pick)));
   return { diskMBps: DISK_MBPS, device: disk.device, korrigoMBps: mbps((r) => r.korrigo), nginxAloneMBps: mbps((r) => r.nginxAlone), catMBps: mbps((r) => r.cat), errors };
 }
 
@@ -635,9 +640,8 @@ function report(endpoints: EndpointSummary[], r: Resources, mix: Awaited<ReturnT
   }
   out(`drafts: ${mix.drafts.first}–${mix.drafts.last} annotations, last save ${mix.drafts.lastBodyKb} KB`);
   out();
-  const mb = (v: number | null) => (v === null ? "—" : `${v} MB/s`);
   for (const [label, f] of [["from disk", sweep.fromDisk], ["from the page cache", sweep.fromPageCache]] as const) {
-    out(`downloads ${label}, ${sweep.files} files ${sweep.concurrency} at a time, median of rounds: Korrigo ${mb(f.korrigoMBps)}, nginx alone ${mb(f.nginxAloneMBps)}, cat ${mb(f.catMBps)}`);
+    out(`downloads ${label}, ${sweep.files} files ${sweep.concurrency} at a time, median of rounds: Korrigo ${shownRate(f.korrigoMBps)}, nginx alone ${shownRate(f.nginxAloneMBps)}, cat ${shownRate(f.catMBps)}`);
   }
   out(`through Korrigo: ${sweep.filesPerSecond} files/s from the page cache, p50 ${sweep.latency.p50Ms} ms, p99 ${sweep.latency.p99Ms} ms; CPU per download ${sweep.servingCpuMsPerDownload.api} ms in the API, ${sweep.servingCpuMsPerDownload.nginx} ms in nginx, ${sweep.servingCpuMsPerDownload.postgres} ms in PostgreSQL`);
   if (sweep.checksAlone) {
@@ -646,7 +650,7 @@ function report(endpoints: EndpointSummary[], r: Resources, mix: Awaited<ReturnT
   }
   if (sweep.slowerDisk && "korrigoMBps" in sweep.slowerDisk) {
     const d = sweep.slowerDisk;
-    out(`downloads from a disk throttled to ${d.diskMBps} MB/s (device ${d.device}), median of rounds: Korrigo ${mb(d.korrigoMBps)}, nginx alone ${mb(d.nginxAloneMBps)}, cat ${mb(d.catMBps)}`);
+    out(`downloads from a disk throttled to ${d.diskMBps} MB/s (device ${d.device}), median of rounds: Korrigo ${shownRate(d.korrigoMBps)}, nginx alone ${shownRate(d.nginxAloneMBps)}, cat ${shownRate(d.catMBps)}`);
   }
   if (sweep.errors > 0) out(`download sweep failures: ${JSON.stringify(sweep.firstErrors)}`);
 }
